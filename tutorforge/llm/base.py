@@ -1,0 +1,44 @@
+"""The one interface every backend implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+MessageRole = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: MessageRole
+    content: str
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+
+
+@dataclass
+class Reply:
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    raw_id: str = ""
+    model: str = ""
+    latency_s: float = 0.0
+
+
+class Backend(Protocol):
+    """A chat model: `reply` for free text, `reply_json` for the critic's structured verdict."""
+
+    name: str
+
+    async def reply(
+        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.7
+    ) -> Reply: ...
+
+    async def reply_json(
+        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.0
+    ) -> tuple[dict | None, Reply]: ...

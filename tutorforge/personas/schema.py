@@ -1,0 +1,81 @@
+"""The persona schema (version 1): one model per role, loaded from TOML."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Style(_Strict):
+    """How a persona sounds. `voice` picks the scripted backend's phrase bank; `phrases` adds its own."""
+
+    voice: str = "plain"
+    phrases: dict[str, list[str]] = Field(
+        default_factory=dict, description="dialogue act -> extra phrasings (scripted backend)"
+    )
+
+
+class StudentProfile(_Strict):
+    proficiency: Probability = Field(description="chance a step free of misconception is done right")
+    misconceptions: dict[str, Probability] = Field(
+        default_factory=dict, description="misconception id -> chance it strikes on a step it applies to"
+    )
+    self_correction: Probability = Field(
+        default=0.8, description="chance the student fixes a mistake once the teacher points at it"
+    )
+
+
+class TeacherProfile(_Strict):
+    pedagogy: Literal["socratic", "explain", "coach"]
+    reveal_policy: Literal["never", "after_attempts", "early"] = "never"
+    reveal_after: int = Field(default=3, ge=1, description="attempts before revealing, for after_attempts")
+    error_rate: Probability = Field(default=0.0, description="chance a turn carries a teacher error")
+    error_kinds: dict[str, Probability] = Field(
+        default_factory=dict, description="teacher error kind -> weight (false_arithmetic, affirms_wrong_answer)"
+    )
+
+
+class CriticProfile(_Strict):
+    rubric: list[str] = Field(default_factory=list)
+    vigilance: Probability = Field(
+        default=0.5, description="chance the scripted critic sends a flagged teacher draft back"
+    )
+
+
+class _PersonaBase(_Strict):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: Name
+    version: str = "1"
+    description: str
+    display_name: str = Field(description="how the persona is addressed in a dialogue")
+    prompt: str = Field(description="system prompt for LLM backends; may use {problem} and {display_name}")
+    subjects: list[str] = Field(default_factory=lambda: ["math"])
+    style: Style = Field(default_factory=Style)
+
+
+class StudentPersona(_PersonaBase):
+    role: Literal["student"]
+    student: StudentProfile
+
+
+class TeacherPersona(_PersonaBase):
+    role: Literal["teacher"]
+    teacher: TeacherProfile
+
+
+class CriticPersona(_PersonaBase):
+    role: Literal["critic"]
+    critic: CriticProfile
+
+
+Persona = Annotated[StudentPersona | TeacherPersona | CriticPersona, Field(discriminator="role")]
