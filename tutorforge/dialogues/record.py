@@ -49,6 +49,7 @@ class Turn:
     verdict: TurnVerdict
     drafts: list[Draft] = field(default_factory=list)
     critic: dict = field(default_factory=dict)
+    work: dict = field(default_factory=dict)  # structured content of the turn (step, value, final answer)
 
 
 @dataclass

@@ -1,0 +1,64 @@
+"""What the graph asks of agents: the same nodes drive the scripted backend and the LLM backends."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from tutorforge.dialogues.record import GeneratorLabel, Turn
+from tutorforge.personas.schema import CriticPersona, StudentPersona, TeacherPersona
+from tutorforge.problems.model import Problem
+from tutorforge.verifiers.types import TurnVerdict
+
+
+@dataclass
+class Utterance:
+    """One agent reply, before the verifier has seen it."""
+
+    text: str
+    act: str = ""
+    work: dict = field(default_factory=dict)  # structured content: step index, value, final answer, ...
+    ends: bool = False  # the speaker closes the conversation
+    labels: list[GeneratorLabel] = field(default_factory=list)  # injected errors; `turn` is set by the graph
+    calls: list[dict] = field(default_factory=list)  # LLM call records (model, tokens, latency)
+
+
+@dataclass
+class CriticDecision:
+    verdict: Literal["accept", "revise"]
+    feedback: str = ""
+    scores: dict = field(default_factory=dict)  # MRBench dimensions, for LLM critics
+    unparseable: bool = False
+    calls: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "feedback": self.feedback,
+            "scores": self.scores,
+            "unparseable": self.unparseable,
+        }
+
+
+@dataclass
+class DialogueView:
+    """What an agent may read: the problem, the personas and the turns so far. Never generator labels."""
+
+    problem: Problem
+    teacher: TeacherPersona
+    student: StudentPersona
+    critic: CriticPersona
+    turns: list[Turn]
+    rng: random.Random
+    max_turns: int
+
+
+class Agents(Protocol):
+    """One implementation per backend."""
+
+    async def teacher(self, view: DialogueView, feedback: str | None) -> Utterance: ...
+
+    async def student(self, view: DialogueView) -> Utterance: ...
+
+    async def critic(self, view: DialogueView, draft: Utterance, verdict: TurnVerdict) -> CriticDecision: ...
