@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -25,9 +26,138 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """Synthetic math-tutoring dialogues: generate, verify every turn, review what is flagged, export."""
+
+
+ROLES = ("teacher", "student", "critic")
+
+
+@app.command()
+def generate(
+    n: int = typer.Option(
+        None, "-n", "--n", help="Dialogues in the run (default 20). Rerun with a larger N to extend."
+    ),
+    config: Path = typer.Option(
+        None, "--config", help="A run.toml with any of these settings; flags override it."
+    ),
+    seed: int = typer.Option(
+        None, "--seed", help="Random seed; the same seed and settings give the same corpus."
+    ),
+    subject: str = typer.Option(None, "--subject", help="Subject of personas and problems (default math)."),
+    families: list[str] = typer.Option(None, "--family", help="Problem family to draw from (repeatable)."),
+    problems: Path = typer.Option(
+        None, "--problems", help="Problems from a JSONL/CSV/MathDial file instead."
+    ),
+    teacher: str = typer.Option(None, "--teacher", help="Teacher persona (default: drawn per dialogue)."),
+    student: str = typer.Option(None, "--student", help="Student persona (default: drawn per dialogue)."),
+    critic: str = typer.Option(None, "--critic", help="Critic persona."),
+    backend: str = typer.Option(None, "--backend", help="scripted (offline, default), openai or anthropic."),
+    model: str = typer.Option(None, "--model", help="Model for every role (LLM backends)."),
+    teacher_model: str = typer.Option(None, "--teacher-model", help="Model for the teacher."),
+    student_model: str = typer.Option(None, "--student-model", help="Model for the student."),
+    critic_model: str = typer.Option(None, "--critic-model", help="Model for the critic."),
+    base_url: str = typer.Option(
+        None, "--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, ...)."
+    ),
+    max_turns: int = typer.Option(None, "--max-turns", help="Most turns per dialogue (default 20)."),
+    max_revisions: int = typer.Option(
+        None, "--max-revisions", help="Critic revisions per teacher turn (default 2)."
+    ),
+    concurrency: int = typer.Option(
+        None, "--concurrency", help="Dialogues in flight for LLM backends (default 8)."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", help="Processes for the scripted backend (default: one per core)."
+    ),
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database (created if absent)."),
+    out: Path = typer.Option(None, "--out", help="Export the approved dialogues here when the run ends."),
+    out_format: str = typer.Option(
+        "openai", "--format", help="Format for --out: openai, sharegpt, trl, raw."
+    ),
+) -> None:
+    """Generate tutoring dialogues, verify every turn, and store them; rerunning resumes."""
+    from tutorforge.dialogues.batch import plan_batch, run_batch
+    from tutorforge.dialogues.config import GenerateConfig
+    from tutorforge.dialogues.progress import BatchProgress
+    from tutorforge.dialogues.run_config import load_run_config
+    from tutorforge.dialogues.store import Store
+
+    settings = load_run_config(config) if config else {}
+    flags = {
+        "n": n,
+        "seed": seed,
+        "subject": subject,
+        "families": families or None,
+        "problems_file": str(problems) if problems else None,
+        "teacher": teacher,
+        "student": student,
+        "critic": critic,
+        "backend": backend,
+        "base_url": base_url,
+        "max_turns": max_turns,
+        "max_revisions": max_revisions,
+        "concurrency": concurrency,
+        "workers": workers,
+    }
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    models = dict(settings.get("models", {}))
+    for role, value in zip(ROLES, (teacher_model, student_model, critic_model), strict=True):
+        models[role] = value or model or models.get(role, "")
+    settings["models"] = models
+    cfg = build_config(GenerateConfig, settings, source=str(config) if config else "command line")
+    if out is not None:
+        check_export_format(out_format)
+    with Store.open(db) as store:
+        plan = plan_batch(cfg, store)
+        if plan.already_done:
+            typer.echo(
+                f"resuming run {plan.run_id}: {plan.already_done} of {plan.total} already done", err=True
+            )
+        with BatchProgress(plan.total, plan.already_done) as progress:
+            try:
+                run_batch(cfg, store, plan, progress.update)
+            except KeyboardInterrupt:
+                progress.__exit__(None, None, None)
+                typer.echo(
+                    f"interrupted: {progress.done} of {plan.total} dialogues are stored in {db}; "
+                    "rerun the same command to resume",
+                    err=True,
+                )
+                raise typer.Exit(130) from None
+        typer.echo(
+            f"{plan.total} dialogues in run {plan.run_id} ({progress.new} new, {progress.flagged} flagged "
+            f"for review, {progress.failed} failed) -> {db}",
+            err=True,
+        )
+        if out is not None:
+            from tutorforge.dialogues.export import export
+
+            written = export(store, out_format, out, include="approved", run_id=plan.run_id)
+            typer.echo(f"exported {written} approved dialogues to {out} ({out_format})", err=True)
+
+
+def build_config(model_cls, settings: dict, *, source: str):
+    """Validate settings into a config model; a bad value is bad input naming the field."""
+    from pydantic import ValidationError
+
+    try:
+        return model_cls.model_validate(settings)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise BadInput(f"{source}: {field}: {err['msg']}") from None
+
+
+def check_export_format(fmt: str) -> None:
+    """Fail early on an unknown export format."""
+    from tutorforge.dialogues.export import FORMATS
+
+    if fmt not in FORMATS:
+        raise BadInput(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
 def main() -> None:

@@ -1,0 +1,155 @@
+"""A whole `generate` batch: resume from the store, run what is missing, save as dialogues finish.
+
+Offline (scripted) runs use one process per core; LLM runs keep many dialogues in flight on one event
+loop. Each save is one transaction, so a crash or Ctrl-C loses at most the dialogues in flight, and
+rerunning the same command generates exactly the missing ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from tutorforge import __version__
+from tutorforge.dialogues.agents import Agents
+from tutorforge.dialogues.config import GenerateConfig
+from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.dialogues.runner import DialogueFactory
+from tutorforge.dialogues.store import Store
+from tutorforge.personas.loader import load_registry
+
+OnSaved = Callable[[Sequence[DialogueRecord]], None]
+
+# Below this many dialogues, starting worker processes costs more than it saves.
+_MIN_FOR_PROCESSES = 64
+_CHUNK = 16
+
+
+@dataclass
+class BatchPlan:
+    run_id: str
+    total: int
+    already_done: int
+    todo: list[int]
+
+
+def plan_batch(config: GenerateConfig, store: Store) -> BatchPlan:
+    """Record the run and list the indices still to generate."""
+    from tutorforge.verifiers import VERIFIER_VERSION
+
+    run_id = config.run_id()
+    store.ensure_run(
+        run_id, config.identity(), config.seed, {"tutorforge": __version__, "verifier": VERIFIER_VERSION}
+    )
+    done = store.done_indices(run_id)
+    todo = [i for i in range(config.n) if i not in done]
+    return BatchPlan(run_id, config.n, config.n - len(todo), todo)
+
+
+def make_agents(config: GenerateConfig) -> Agents:
+    """The agents of the configured backend."""
+    if config.backend == "scripted":
+        from tutorforge.llm.scripted import ScriptedAgents
+
+        return ScriptedAgents()
+    from tutorforge.llm.agents import build_llm_agents
+
+    return build_llm_agents(config)
+
+
+def run_batch(config: GenerateConfig, store: Store, plan: BatchPlan, on_saved: OnSaved) -> None:
+    """Generate every index in `plan.todo`, saving as they finish."""
+    if not plan.todo:
+        return
+    workers = config.workers or os.cpu_count() or 1
+    if config.backend == "scripted" and workers > 1 and len(plan.todo) >= _MIN_FOR_PROCESSES:
+        _run_processes(config, store, plan.todo, on_saved, workers)
+    else:
+        asyncio.run(_run_async(config, store, plan.todo, on_saved))
+
+
+async def _run_async(config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved) -> None:
+    factory = DialogueFactory(
+        config, load_registry(), make_agents(config), verify_in_thread=config.backend != "scripted"
+    )
+    if config.backend == "scripted":
+        for start in range(0, len(todo), _CHUNK):
+            records = await factory.run_many(todo[start : start + _CHUNK])
+            store.save_dialogues(records)
+            on_saved(records)
+        return
+    sem = asyncio.Semaphore(config.concurrency)
+    buffer: list[DialogueRecord] = []
+    last_flush = time.monotonic()
+
+    async def one(i: int) -> DialogueRecord:
+        async with sem:
+            return await factory.run(i)
+
+    tasks = [asyncio.create_task(one(i)) for i in todo]
+    try:
+        for fut in asyncio.as_completed(tasks):
+            buffer.append(await fut)
+            if len(buffer) >= 32 or time.monotonic() - last_flush > 1.0:
+                store.save_dialogues(buffer)
+                on_saved(buffer)
+                buffer, last_flush = [], time.monotonic()
+    finally:
+        for t in tasks:
+            t.cancel()
+        if buffer:
+            store.save_dialogues(buffer)
+            on_saved(buffer)
+
+
+# --- worker processes (scripted backend) ---
+
+_factory: DialogueFactory | None = None
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _init_worker(config_json: str) -> None:
+    global _factory, _loop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    config = GenerateConfig.model_validate_json(config_json)
+    _factory = DialogueFactory(config, load_registry(), make_agents(config))
+    _loop = asyncio.new_event_loop()
+
+
+def _run_chunk(indices: list[int]) -> list[DialogueRecord]:
+    return _loop.run_until_complete(_factory.run_many(indices))
+
+
+def _run_processes(
+    config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved, workers: int
+) -> None:
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["tutorforge.dialogues.batch"])
+    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(config.model_dump_json(),)
+    ) as pool:
+        pending: set = set()
+        next_chunk = 0
+        try:
+            while next_chunk < len(chunks) or pending:
+                while next_chunk < len(chunks) and len(pending) < workers * 3:
+                    pending.add(pool.submit(_run_chunk, chunks[next_chunk]))
+                    next_chunk += 1
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    records = fut.result()
+                    store.save_dialogues(records)
+                    on_saved(records)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            raise

@@ -1,0 +1,48 @@
+"""The generation settings, and the run identity that makes a rerun resume instead of starting over."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Settings that change how a run executes but not what it produces.
+_EXECUTION_ONLY = {"n", "concurrency", "workers"}
+
+
+class GenerateConfig(BaseModel):
+    """Everything `tutorforge generate` needs to produce a corpus."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(default=20, ge=1)
+    seed: int = 0
+    subject: str = "math"
+    families: list[str] = Field(default_factory=list, description="problem families; empty = all")
+    problems_file: str | None = None
+    teacher: str | None = None
+    student: str | None = None
+    critic: str | None = None
+    backend: str = "scripted"
+    models: dict[str, str] = Field(default_factory=dict, description="role -> model (LLM backends)")
+    base_url: str | None = None
+    max_turns: int = Field(default=20, ge=2)
+    max_revisions: int = Field(default=2, ge=0)
+    verify_timeout: float = Field(default=2.0, gt=0)
+    concurrency: int = Field(default=8, ge=1)
+    workers: int = Field(default=0, ge=0, description="processes for the scripted backend; 0 = one per core")
+
+    def identity(self) -> dict:
+        """The settings that decide the dialogues' content."""
+        return self.model_dump(exclude=_EXECUTION_ONLY)
+
+    def run_id(self) -> str:
+        """A stable id for the run: same settings (whatever n) -> same id, so a rerun resumes."""
+        blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha1(blob.encode()).hexdigest()[:10]
+
+
+def dialogue_id(run_id: str, index: int) -> str:
+    """Dialogue ids follow the index, so shards and resumes agree on them."""
+    return f"{run_id}-{index:07d}"

@@ -1,0 +1,144 @@
+"""Running dialogues: plan one dialogue per index, run it through the graph, apply the review policy."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tutorforge import verifiers
+from tutorforge.dialogues.agents import Agents, DialogueView
+from tutorforge.dialogues.config import GenerateConfig, dialogue_id
+from tutorforge.dialogues.graph import DialogueRun, build_graph, recursion_limit
+from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.errors import BadInput
+from tutorforge.personas.loader import PersonaRegistry
+from tutorforge.problems.generators import FAMILIES, sample_problem
+from tutorforge.problems.model import Problem
+from tutorforge.review.policy import apply_policy
+from tutorforge.verifiers.types import TurnVerdict, VerifyContext
+
+
+def _pool(registry: PersonaRegistry, role: str, chosen: str | None, subject: str) -> list[str]:
+    if chosen:
+        persona = registry.get(chosen)
+        if persona.role != role:
+            raise BadInput(f"--{role} {chosen}: that persona is a {persona.role}, not a {role}")
+        return [chosen]
+    names = sorted(p.name for p in registry.by_role(role) if subject in p.subjects)
+    if not names:
+        raise BadInput(f"no {role} persona for subject {subject!r}")
+    return names
+
+
+class DialogueFactory:
+    """Builds and runs the dialogues of one run. Index i always gets the same problem, personas and
+    random stream, whatever order or process runs it."""
+
+    def __init__(
+        self,
+        config: GenerateConfig,
+        registry: PersonaRegistry,
+        agents: Agents,
+        *,
+        verify_in_thread: bool = False,
+        problems: Sequence[Problem] | None = None,
+    ) -> None:
+        self.config = config
+        self.run_id = config.run_id()
+        self.registry = registry
+        self.agents = agents
+        self.graph = build_graph()
+        self.teachers = _pool(registry, "teacher", config.teacher, config.subject)
+        self.students = _pool(registry, "student", config.student, config.subject)
+        self.critics = _pool(registry, "critic", config.critic, config.subject)
+        unknown = [f for f in config.families if f not in FAMILIES]
+        if unknown:
+            raise BadInput(f"unknown problem family {unknown[0]!r}; available: {', '.join(sorted(FAMILIES))}")
+        self.problems = list(problems) if problems is not None else load_problem_file(config)
+        self.verify_in_thread = verify_in_thread
+
+    def plan(self, index: int) -> tuple[random.Random, Problem, str, str, str]:
+        """The dialogue's random stream, problem and personas."""
+        rng = random.Random(f"{self.config.seed}:{index}")
+        if self.problems:
+            problem = self.problems[index % len(self.problems)]
+        else:
+            problem = sample_problem(rng, self.config.families or None)
+        teacher = self.teachers[rng.randrange(len(self.teachers))]
+        student = self.students[rng.randrange(len(self.students))]
+        critic = self.critics[rng.randrange(len(self.critics))]
+        return rng, problem, teacher, student, critic
+
+    async def _verify(self, text: str, role: str, ctx: VerifyContext) -> TurnVerdict:
+        timeout = self.config.verify_timeout
+        if self.verify_in_thread:
+            return await asyncio.to_thread(verifiers.verify_turn, text, role, ctx, timeout=timeout)
+        return verifiers.verify_turn(text, role, ctx, timeout=timeout)
+
+    async def run(self, index: int) -> DialogueRecord:
+        """Run dialogue `index` to its end and return the finished record (status failed on an error)."""
+        rng, problem, t_name, s_name, c_name = self.plan(index)
+        teacher, student, critic = (self.registry.get(n) for n in (t_name, s_name, c_name))
+        cfg = self.config
+        record = DialogueRecord(
+            dialogue_id=dialogue_id(self.run_id, index),
+            run_id=self.run_id,
+            index=index,
+            problem=problem,
+            teacher=t_name,
+            student=s_name,
+            critic=c_name,
+            persona_versions={p.name: p.version for p in (teacher, student, critic)},
+            backend=cfg.backend,
+            models={role: cfg.models.get(role, "") for role in ("teacher", "student", "critic")},
+            seed=cfg.seed,
+            started_at=time.time(),
+        )
+        view = DialogueView(problem, teacher, student, critic, record.turns, rng, cfg.max_turns)
+        vctx = VerifyContext(problem.statement, problem.answer, list(problem.unknowns))
+        run = DialogueRun(view, self.agents, self._verify, vctx, cfg.max_revisions)
+        try:
+            await self.graph.ainvoke(
+                {"run": run}, config={"recursion_limit": recursion_limit(cfg.max_turns, cfg.max_revisions)}
+            )
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # one dialogue's failure never stops the batch
+            record.status, record.end_reason = "failed", "error"
+            record.error = f"{type(exc).__name__}: {exc}"[:500]
+        record.labels = run.labels
+        record.usage = {"calls": run.calls}
+        record.end_reason = record.end_reason or run.end_reason or "max_turns"
+        record.finished_at = time.time()
+        apply_policy(record, critic_unparseable=run.critic_unparseable)
+        return record
+
+    async def run_many(self, indices: Sequence[int], concurrency: int = 1) -> list[DialogueRecord]:
+        """Run several dialogues with at most `concurrency` in flight."""
+        if concurrency <= 1:
+            return [await self.run(i) for i in indices]
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one(i: int) -> DialogueRecord:
+            async with sem:
+                return await self.run(i)
+
+        return list(await asyncio.gather(*(one(i) for i in indices)))
+
+
+def load_problem_file(config: GenerateConfig) -> list[Problem]:
+    """Problems from --problems, or an empty list when problems are generated."""
+    if not config.problems_file:
+        return []
+    from tutorforge.problems.importers import load_problems
+
+    problems = load_problems(Path(config.problems_file))
+    if not problems:
+        raise BadInput(f"{config.problems_file}: no problems in the file")
+    return problems
+
+
+AgentsFactory = Callable[[GenerateConfig], Agents]
