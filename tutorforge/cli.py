@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 import typer
 
@@ -158,6 +159,49 @@ def check_export_format(fmt: str) -> None:
 
     if fmt not in FORMATS:
         raise BadInput(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+personas_app = typer.Typer(help="List, show and validate personas.", no_args_is_help=True)
+app.add_typer(personas_app, name="personas")
+
+
+@personas_app.command("list")
+def personas_list(
+    role: Literal["teacher", "student", "critic"] | None = typer.Option(
+        None, "--role", help="Only this role."
+    ),
+) -> None:
+    """List the personas: name, role, version, description, and misconceptions for students."""
+    from rich.console import Console
+
+    from tutorforge.personas.loader import load_registry
+    from tutorforge.personas.table import persona_table
+
+    registry = load_registry()
+    Console().print(persona_table(p for r in ((role,) if role else ROLES) for p in registry.by_role(r)))
+
+
+@personas_app.command("show")
+def personas_show(name: str = typer.Argument(..., help="The persona's name.")) -> None:
+    """Print a persona as TOML, a file `personas validate` accepts."""
+    from tutorforge.personas.loader import dump_toml, load_registry
+
+    typer.echo(dump_toml(load_registry().get(name)), nl=False)
+
+
+@personas_app.command("validate")
+def personas_validate(
+    path: Path = typer.Argument(..., help="A persona .toml file or a folder of them."),
+) -> None:
+    """Check persona files: prints each problem as file:line: field: message, exits 2 on any."""
+    from tutorforge.personas.loader import check_path
+
+    loaded, problems = check_path(path)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        raise BadInput(f"{len(problems)} problem(s) in {path}")
+    typer.echo(f"ok: {len(loaded)} personas")
 
 
 def main() -> None:

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from tutorforge.personas.misconceptions import MISCONCEPTIONS
+from tutorforge.personas.teacher_errors import TEACHER_ERROR_KINDS
 
 SCHEMA_VERSION = 1
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _one_of(catalog: Mapping[str, object], kind: str) -> AfterValidator:
+    """A validator accepting only the ids in `catalog`."""
+
+    def check(key: str) -> str:
+        if key not in catalog:
+            raise PydanticCustomError(
+                "unknown_id",
+                "unknown {kind} '{key}' (known: {known})",
+                {"kind": kind, "key": key, "known": ", ".join(catalog)},
+            )
+        return key
+
+    return AfterValidator(check)
+
+
+MisconceptionId = Annotated[str, _one_of(MISCONCEPTIONS, "misconception")]
+TeacherErrorKind = Annotated[str, _one_of(TEACHER_ERROR_KINDS, "teacher error kind")]
 
 
 class _Strict(BaseModel):
@@ -27,7 +51,7 @@ class Style(_Strict):
 
 class StudentProfile(_Strict):
     proficiency: Probability = Field(description="chance a step free of misconception is done right")
-    misconceptions: dict[str, Probability] = Field(
+    misconceptions: dict[MisconceptionId, Probability] = Field(
         default_factory=dict, description="misconception id -> chance it strikes on a step it applies to"
     )
     self_correction: Probability = Field(
@@ -40,9 +64,20 @@ class TeacherProfile(_Strict):
     reveal_policy: Literal["never", "after_attempts", "early"] = "never"
     reveal_after: int = Field(default=3, ge=1, description="attempts before revealing, for after_attempts")
     error_rate: Probability = Field(default=0.0, description="chance a turn carries a teacher error")
-    error_kinds: dict[str, Probability] = Field(
-        default_factory=dict, description="teacher error kind -> weight (false_arithmetic, affirms_wrong_answer)"
+    error_kinds: dict[TeacherErrorKind, Probability] = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="teacher error kind -> weight (false_arithmetic, affirms_wrong_answer)",
     )
+
+    @field_validator("error_kinds")
+    @classmethod
+    def _kinds_for_errors(cls, kinds: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        if info.data.get("error_rate", 0.0) > 0 and not any(w > 0 for w in kinds.values()):
+            raise PydanticCustomError(
+                "no_error_kinds", "error_rate is above 0, so at least one error kind needs a weight above 0"
+            )
+        return kinds
 
 
 class CriticProfile(_Strict):
