@@ -18,7 +18,8 @@ class Message:
 class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
-    cached_tokens: int = 0
+    cached_tokens: int = 0  # input tokens read from the provider's prompt cache (part of input_tokens)
+    cache_write_tokens: int = 0  # input tokens written to the prompt cache (part of input_tokens)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Reply:
     raw_id: str = ""
     model: str = ""
     latency_s: float = 0.0
+    finish_reason: str = ""  # stop | length | refusal | content_filter (normalised across providers)
 
 
 class Backend(Protocol):

@@ -1,0 +1,209 @@
+"""The one retry layer: every LLM call goes through `Caller.call`.
+
+The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are ours alone. A call:
+
+1. looks the request up in the response cache;
+2. tries up to `RetryPolicy.attempts` times, each attempt bounded by `RetryPolicy.timeout`; 408, 429, 5xx
+   and 529 replies, timeouts, connection errors and malformed responses are retried after an exponential
+   backoff with jitter, or after the server's `retry-after-ms` / `retry-after` when it sends one;
+3. cleans each reply (see `hygiene`): empty replies and refusals are retried, role leaks cut, replies cut
+   off at the token limit trimmed and flagged;
+4. returns the text with a call record (a JSON-able dict for the `llm_calls` table), or raises
+   `CallFailed` carrying the record of the failed call.
+
+Call record fields: backend, model, role, input_tokens, output_tokens, cached_tokens, latency_s, cost_usd,
+priced, status (ok | retried | failed), attempts, error, issues (what went wrong on the way, in order),
+finish_reason, cache_hit, response_id. Errors are scrubbed of keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+
+from tutorforge.llm.base import Backend, Message, Reply, Usage
+from tutorforge.llm.cache import ResponseCache, cache_key
+from tutorforge.llm.failures import AttemptError, CallFailed, scrub
+from tutorforge.llm.hygiene import clean_reply
+from tutorforge.llm.pricing import PriceTable
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded attempts with exponential backoff and jitter; `timeout` bounds each attempt (seconds)."""
+
+    attempts: int = 5
+    timeout: float = 120.0
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_retry_after: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        if retry_after is not None and retry_after > 0:
+            return min(retry_after, self.max_retry_after) * rng.uniform(1.0, 1.1)
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return rng.uniform(ceiling / 2, ceiling)
+
+
+@dataclass
+class RoleModel:
+    """What one role talks to: a backend, a model and its sampling parameters."""
+
+    backend: Backend
+    model: str
+    temperature: float = 0.7
+    max_tokens: int = 512
+
+
+@dataclass
+class _Attempts:
+    usage: Usage = field(default_factory=Usage)
+    count: int = 0
+    issues: list[str] = field(default_factory=list)
+    error: str = ""
+    finish_reason: str = ""
+    response_id: str = ""
+    model: str = ""
+
+    def add(self, reply: Reply) -> None:
+        for name in ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens"):
+            setattr(self.usage, name, getattr(self.usage, name) + getattr(reply.usage, name))
+        self.finish_reason, self.response_id, self.model = reply.finish_reason, reply.raw_id, reply.model
+
+
+class Caller:
+    """Makes calls with retries, hygiene, caching and cost accounting."""
+
+    def __init__(
+        self,
+        *,
+        cache: ResponseCache | None = None,
+        prices: PriceTable | None = None,
+        policy: RetryPolicy | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.cache = cache
+        self.prices = prices or PriceTable()
+        self.policy = policy or RetryPolicy()
+        self._rng = random.Random(seed)
+
+    async def call(
+        self,
+        role: str,
+        target: RoleModel,
+        messages: list[Message],
+        *,
+        sample: str = "",
+        own: list[str] | None = None,
+        others: list[str] | None = None,
+        prose: bool = True,
+    ) -> tuple[str, dict]:
+        """The cleaned reply text and its call record; raises CallFailed when every attempt failed."""
+        started = time.monotonic()
+        backend = target.backend
+        key = ""
+        if self.cache is not None and self.cache.enabled:
+            key = cache_key(
+                {
+                    "backend": backend.name,
+                    "endpoint": getattr(backend, "endpoint", ""),
+                    "model": target.model,
+                    "messages": [[m.role, m.content] for m in messages],
+                    "max_tokens": target.max_tokens,
+                    "temperature": target.temperature,
+                    "sample": sample,
+                    "prose": prose,
+                }
+            )
+            hit = self.cache.get(key)
+            if hit is not None:
+                state = _Attempts(issues=list(hit["issues"]), finish_reason=hit["finish_reason"])
+                state.response_id, state.model = hit["response_id"], hit["model"]
+                record = self._record(role, target, state, started, "ok", cache_hit=True)
+                return hit["text"], record
+        state = _Attempts()
+        while True:
+            state.count += 1
+            retry_after: float | None = None
+            try:
+                async with asyncio.timeout(self.policy.timeout):
+                    reply = await backend.reply(
+                        messages,
+                        model=target.model,
+                        max_tokens=target.max_tokens,
+                        temperature=target.temperature,
+                    )
+            except AttemptError as exc:
+                kind, retryable, retry_after, message = exc.kind, exc.retryable, exc.retry_after, str(exc)
+                state.issues.append(kind)
+            except TimeoutError:
+                kind, retryable, message = "timeout", True, f"no reply within {self.policy.timeout:g} s"
+                state.issues.append(kind)
+            else:
+                state.add(reply)
+                cleaned = clean_reply(reply.text, reply.finish_reason, own or [], others or [], prose=prose)
+                state.issues.extend(cleaned.issues)
+                if cleaned.usable:
+                    status = "ok" if state.count == 1 else "retried"
+                    record = self._record(role, target, state, started, status)
+                    if key:
+                        hit = {
+                            "text": cleaned.text,
+                            "issues": cleaned.issues,
+                            "finish_reason": state.finish_reason,
+                        }
+                        hit |= {"response_id": state.response_id, "model": state.model}
+                        self.cache.put(key, backend.name, target.model, hit)
+                    return cleaned.text, record
+                kind = "refusal" if "refusal" in cleaned.issues else "empty"
+                retryable, message = True, f"unusable reply ({kind})"
+            state.error = scrub(f"{kind}: {message}")[:500]
+            if not retryable or state.count >= self.policy.attempts:
+                break
+            await asyncio.sleep(self.policy.delay(state.count, retry_after, self._rng))
+        record = self._record(role, target, state, started, "failed")
+        raise CallFailed(
+            f"{role} call to {backend.name}/{target.model} failed after {state.count} attempt(s): "
+            f"{state.error}",
+            [record],
+        )
+
+    def _record(
+        self,
+        role: str,
+        target: RoleModel,
+        state: _Attempts,
+        started: float,
+        status: str,
+        *,
+        cache_hit: bool = False,
+    ) -> dict:
+        cost = None if cache_hit else self._cost(target.model, state)
+        return {
+            "backend": target.backend.name,
+            "model": target.model,
+            "role": role,
+            "input_tokens": state.usage.input_tokens,
+            "output_tokens": state.usage.output_tokens,
+            "cached_tokens": state.usage.cached_tokens,
+            "latency_s": round(time.monotonic() - started, 4),
+            "cost_usd": round(cost or 0.0, 8),
+            "priced": cache_hit or cost is not None,
+            "status": status,
+            "attempts": state.count,
+            "error": state.error,
+            "issues": state.issues,
+            "finish_reason": state.finish_reason,
+            "cache_hit": cache_hit,
+            "response_id": state.response_id,
+        }
+
+    def _cost(self, model: str, state: _Attempts) -> float | None:
+        """USD for the attempts, priced as the requested model, else as the model the server named."""
+        cost = self.prices.cost(model, state.usage)
+        if cost is None and state.model and state.model != model:
+            cost = self.prices.cost(state.model, state.usage)
+        return cost

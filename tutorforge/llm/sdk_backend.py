@@ -1,0 +1,111 @@
+"""What the OpenAI and Anthropic backends share: one attempt per `reply`, SDK errors turned into
+`AttemptError`s with keys scrubbed out, and `reply_json` on top of `reply`.
+
+The SDK clients are built with `max_retries=0`: retrying belongs to `calls.Caller` alone.
+"""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from types import ModuleType
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
+
+from tutorforge.llm.base import Message, Reply
+from tutorforge.llm.critique import extract_json
+from tutorforge.llm.failures import RETRYABLE_STATUS, AttemptError, scrub
+
+DEFAULT_TIMEOUT = 120.0
+
+
+def connection_limits(max_connections: int) -> httpx2.Limits:
+    """Keep every connection alive: many dialogues in flight reuse them instead of reconnecting."""
+    return httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+
+
+def public_endpoint(base_url: str | None) -> str:
+    """The base URL without credentials, query or fragment (safe to log and to key the cache on)."""
+    if not base_url:
+        return ""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def retry_after_seconds(headers: httpx2.Headers) -> float | None:
+    """The server's requested wait: `retry-after-ms`, else `retry-after` (seconds or an HTTP date)."""
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+class SDKBackend:
+    """Base of the SDK backends. Subclasses set `name` and `_sdk`, build `_client`, implement `_create`."""
+
+    name = ""
+    _sdk: ModuleType
+
+    def __init__(self, api_key: str, base_url: str | None) -> None:
+        self.endpoint = public_endpoint(base_url)
+        self._secrets = [api_key]
+
+    async def _create(
+        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
+    ) -> Reply:
+        raise NotImplementedError
+
+    async def reply(
+        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.7
+    ) -> Reply:
+        """One attempt. Raises AttemptError (scrubbed of keys) when the attempt fails."""
+        started = time.monotonic()
+        error: AttemptError | None = None
+        try:
+            reply = await self._create(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        except Exception as exc:
+            error = self._attempt_error(exc)
+        if error is not None:  # raised outside the handler so the SDK error (and its request) is not chained
+            raise error
+        reply.latency_s = time.monotonic() - started
+        return reply
+
+    async def reply_json(
+        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.0
+    ) -> tuple[dict | None, Reply]:
+        """One attempt whose reply should hold a JSON object: (the object or None, the reply)."""
+        reply = await self.reply(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        return extract_json(reply.text), reply
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._client.close()
+
+    def _attempt_error(self, exc: Exception) -> AttemptError:
+        sdk = self._sdk
+        message = scrub(str(exc), self._secrets)
+        if isinstance(exc, AttemptError):
+            return exc
+        if isinstance(exc, sdk.APIStatusError):
+            status = exc.status_code
+            retryable = status in RETRYABLE_STATUS
+            wait = retry_after_seconds(exc.response.headers) if retryable else None
+            return AttemptError(f"http_{status}", message, retryable=retryable, retry_after=wait)
+        if isinstance(exc, sdk.APITimeoutError):
+            return AttemptError("timeout", message, retryable=True)
+        if isinstance(exc, sdk.APIConnectionError):
+            return AttemptError("connection", message, retryable=True)
+        if isinstance(exc, sdk.APIResponseValidationError | ValueError):
+            return AttemptError("malformed", f"malformed response: {message}", retryable=True)
+        raise exc
