@@ -216,6 +216,15 @@ def test_faulty_teacher_needs_error_kinds(tmp_path):
     assert "unknown teacher error kind" in problem.message
 
 
+def test_style_phrases_must_use_known_placeholders(tmp_path):
+    good = STUDENT + '\n[style]\nvoice = "terse"\n\n[style.phrases]\nattempt = ["so {claim}", "{{ok}}"]\n'
+    assert validate_file(write(tmp_path, "good.toml", good)) == []
+    bad = good.replace('"{{ok}}"', '"{claim.__class__}"')
+    [problem] = validate_file(write(tmp_path, "bad.toml", bad))
+    assert (problem.line, problem.field) == (line_of(bad, "attempt ="), "style.phrases.attempt[1]")
+    assert "unknown placeholder {claim.__class__}" in problem.message
+
+
 def test_folder_duplicate_names_are_reported_on_the_later_file(tmp_path):
     write(tmp_path, "a.toml", STUDENT)
     later = write(tmp_path, "b.toml", "# the same persona again\n" + STUDENT)
@@ -286,3 +295,16 @@ def test_extra_dir_with_a_bad_file_is_bad_input_naming_it(tmp_path):
 def test_dump_is_valid_toml_with_the_head_first():
     text = dump_toml(load_registry().get("pedagogy-critic"))
     assert list(tomllib.loads(text))[:3] == ["schema_version", "name", "role"]
+
+
+def test_docs_examples_validate_as_documented(tmp_path):
+    docs = Path(__file__).resolve().parents[1] / "docs" / "personas.md"
+    blocks = re.findall(r"```toml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+    broken, full = (write(tmp_path, f"{i}.toml", block) for i, block in enumerate(blocks))
+    assert validate_file(full) == []
+    problems = validate_file(broken)
+    assert [(p.line, p.field) for p in problems] == [
+        (line_of(blocks[0], "proficiency"), "student.proficiency"),
+        (line_of(blocks[0], "misconceptions"), "student.misconceptions.ratio-flip"),
+        (line_of(blocks[0], "confidence"), "student.confidence"),
+    ]

@@ -216,9 +216,9 @@ def _problem(path: Path, text: str, error: dict) -> PersonaProblem:
     elif kind == "extra_forbidden":
         message = _unknown_field(role, keys)
     else:
-        message = error["msg"]
-        if isinstance(error.get("input"), _SCALARS):
-            message += f" (got {error['input']!r:.60})"
+        message, value = error["msg"], error.get("input")
+        if isinstance(value, _SCALARS) and str(value) not in message:
+            message += f" (got {value!r:.60})"
     return PersonaProblem(path, key_line(text, keys), field or "persona", message)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -35,6 +36,30 @@ def _one_of(catalog: Mapping[str, object], kind: str) -> AfterValidator:
 MisconceptionId = Annotated[str, _one_of(MISCONCEPTIONS, "misconception")]
 TeacherErrorKind = Annotated[str, _one_of(TEACHER_ERROR_KINDS, "teacher error kind")]
 
+PHRASE_FIELDS = ("name", "teacher", "problem", "ask", "claim", "text", "answer", "explanation", "hint")
+"""The {fields} a `style.phrases` template may use (the scripted backend fills those its act has)."""
+
+
+def _check_phrase(text: str) -> str:
+    """Accept a phrase template only if it parses and uses bare field names from PHRASE_FIELDS."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "bad_phrase", "not a valid phrase template: {error}", {"error": str(exc)}
+        ) from None
+    unknown = [field for field in fields if field not in PHRASE_FIELDS]
+    if unknown:
+        raise PydanticCustomError(
+            "bad_phrase",
+            "unknown placeholder {placeholder} (known: {known}; double a brace to write it literally)",
+            {"placeholder": f"{{{unknown[0]}}}", "known": ", ".join(PHRASE_FIELDS)},
+        )
+    return text
+
+
+PhraseTemplate = Annotated[str, AfterValidator(_check_phrase)]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -44,7 +69,7 @@ class Style(_Strict):
     """How a persona sounds. `voice` picks the scripted backend's phrase bank; `phrases` adds its own."""
 
     voice: str = "plain"
-    phrases: dict[str, list[str]] = Field(
+    phrases: dict[str, list[PhraseTemplate]] = Field(
         default_factory=dict, description="dialogue act -> extra phrasings (scripted backend)"
     )
 
