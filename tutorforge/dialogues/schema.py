@@ -1,0 +1,124 @@
+"""The SQLite schema of a tutorforge database (one file per corpus)."""
+
+from __future__ import annotations
+
+APP = "tutorforge"
+SCHEMA_VERSION = 1
+
+# Every statement is idempotent, so two processes creating the same file at once cannot clash.
+DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        config_json TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        versions_json TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS problems (
+        problem_id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        family TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        difficulty INTEGER NOT NULL,
+        seed INTEGER,
+        statement TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        unknowns_json TEXT NOT NULL,
+        answer_unit TEXT NOT NULL,
+        steps_json TEXT NOT NULL,
+        meta_json TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS dialogues (
+        dialogue_id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (run_id),
+        idx INTEGER NOT NULL,
+        problem_id TEXT NOT NULL REFERENCES problems (problem_id),
+        teacher TEXT NOT NULL,
+        student TEXT NOT NULL,
+        critic TEXT NOT NULL,
+        persona_versions_json TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        models_json TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('complete', 'failed')),
+        end_reason TEXT NOT NULL,
+        error TEXT NOT NULL,
+        review_status TEXT NOT NULL CHECK (review_status IN ('approved', 'pending', 'rejected')),
+        review_reasons_json TEXT NOT NULL,
+        verdict_summary_json TEXT NOT NULL,
+        n_turns INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        finished_at REAL NOT NULL,
+        usage_json TEXT NOT NULL,
+        UNIQUE (run_id, idx)
+    )""",
+    # export pages and the review queue: filter on review_status, walk in (run_id, idx) order
+    "CREATE INDEX IF NOT EXISTS dialogues_by_review ON dialogues (review_status, run_id, idx)",
+    """CREATE TABLE IF NOT EXISTS turns (
+        dialogue_id TEXT NOT NULL REFERENCES dialogues (dialogue_id) ON DELETE CASCADE,
+        turn_index INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        text TEXT NOT NULL,
+        act TEXT NOT NULL,
+        status TEXT NOT NULL,
+        claims INTEGER NOT NULL,
+        flags_json TEXT NOT NULL,
+        critic_json TEXT NOT NULL,
+        work_json TEXT NOT NULL,
+        PRIMARY KEY (dialogue_id, turn_index)
+    )""",
+    """CREATE TABLE IF NOT EXISTS drafts (
+        dialogue_id TEXT NOT NULL REFERENCES dialogues (dialogue_id) ON DELETE CASCADE,
+        turn_index INTEGER NOT NULL,
+        draft_index INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        claims INTEGER NOT NULL,
+        flags_json TEXT NOT NULL,
+        critic_json TEXT NOT NULL,
+        PRIMARY KEY (dialogue_id, turn_index, draft_index)
+    )""",
+    """CREATE TABLE IF NOT EXISTS generator_labels (
+        dialogue_id TEXT NOT NULL REFERENCES dialogues (dialogue_id) ON DELETE CASCADE,
+        turn_index INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        misconception TEXT NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS generator_labels_by_dialogue ON generator_labels (dialogue_id)",
+    """CREATE TABLE IF NOT EXISTS reviews (
+        id INTEGER PRIMARY KEY,
+        dialogue_id TEXT NOT NULL REFERENCES dialogues (dialogue_id) ON DELETE CASCADE,
+        reviewer TEXT NOT NULL,
+        decided_at REAL NOT NULL,
+        decision TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        edits_json TEXT NOT NULL DEFAULT '[]'
+    )""",
+    "CREATE INDEX IF NOT EXISTS reviews_by_dialogue ON reviews (dialogue_id, id)",
+    """CREATE TABLE IF NOT EXISTS llm_calls (
+        id INTEGER PRIMARY KEY,
+        dialogue_id TEXT NOT NULL REFERENCES dialogues (dialogue_id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cached_tokens INTEGER NOT NULL,
+        latency_s REAL NOT NULL,
+        cost_usd REAL NOT NULL,
+        priced INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        issues_json TEXT NOT NULL,
+        finish_reason TEXT NOT NULL,
+        cache_hit INTEGER NOT NULL,
+        response_id TEXT NOT NULL,
+        created_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS llm_calls_by_dialogue ON llm_calls (dialogue_id)",
+)
