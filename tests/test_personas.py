@@ -201,6 +201,7 @@ def test_key_line_skips_multiline_strings_and_comments():
     assert key_line(text, ("b", "c")) == 7
     assert key_line(text, ("b", "missing")) == 6
     assert key_line(text, ("zzz",)) == 1
+    assert key_line('rubric = [\n  "x\\q" = 1,\n]\nrubric2 = 1\n', ("rubric2",)) == 4
 
 
 def test_faulty_teacher_needs_error_kinds(tmp_path):

@@ -39,7 +39,10 @@ def key_line(text: str, path: Sequence[str]) -> int:
 def _split_key(dotted: str) -> tuple[str, ...]:
     """The parts of a (possibly dotted, possibly quoted) key, unquoted by tomllib itself."""
     parts: list[str] = []
-    node = tomllib.loads(f"{dotted} = 0")
+    try:
+        node = tomllib.loads(f"{dotted} = 0")
+    except tomllib.TOMLDecodeError:  # not a real key (text that only looks like one)
+        return ()
     while isinstance(node, dict):
         (key, node), *_ = node.items()
         parts.append(key)
