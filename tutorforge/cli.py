@@ -161,6 +161,37 @@ def check_export_format(fmt: str) -> None:
         raise BadInput(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
+@app.command()
+def export(
+    fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (critic revision pairs)."),
+    out: Path = typer.Option(..., "--out", help="The JSONL file to write (replaced atomically)."),
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
+    include: str = typer.Option("approved", "--include", help="approved (default) or all."),
+) -> None:
+    """Export dialogues as JSON Lines for training, each record with its provenance."""
+    from tutorforge.dialogues.export import export as export_dialogues
+    from tutorforge.dialogues.store import Store
+
+    check_export_format(fmt)
+    with Store.open(db, create=False) as store:
+        written = export_dialogues(store, fmt, out, include)
+    typer.echo(f"wrote {written} records to {out} ({fmt}, {include})", err=True)
+
+
+@app.command()
+def stats(
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Figures about a corpus: statuses, review queue, flags, turns, misconceptions, personas."""
+    from tutorforge.dialogues.stats import compute_stats, print_stats
+    from tutorforge.dialogues.store import Store
+
+    with Store.open(db, create=False) as store:
+        figures = compute_stats(store)
+    print_stats(figures, as_json=as_json)
+
+
 personas_app = typer.Typer(help="List, show and validate personas.", no_args_is_help=True)
 app.add_typer(personas_app, name="personas")
 
@@ -206,8 +237,10 @@ def personas_validate(
 
 def main() -> None:
     """Console entry point: bad input exits 2, runtime failures exit 1, both with one clear line."""
+    from typer._click.exceptions import ClickException, UsageError
+
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)
     except BadInput as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -222,10 +255,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
+    except ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, UsageError) else 1)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError | click.BadParameter) else 1)
-        raise
+
+
+if __name__ == "__main__":
+    main()
