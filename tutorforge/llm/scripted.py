@@ -19,6 +19,8 @@ from tutorforge.problems.model import Problem, Step
 from tutorforge.verifiers.types import TurnVerdict
 
 _LAST_INT = re.compile(r"(-?\d+)(\s*)$")
+# A question placed after a lead-in ("Now, what ...") continues the sentence in lower case.
+_AFTER_COMMA = re.compile(r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then)\b")
 
 # Socratic probes per misconception: questions that point at the error without telling.
 PROBES: dict[str, list[str]] = {
@@ -105,9 +107,10 @@ class ScriptedAgents:
 
     def _say(self, view: DialogueView, act: str, **fields: str) -> str:
         bank, extra = self._teacher_bank(view, act)
-        return _pick(view.rng, bank, extra).format(
+        text = _pick(view.rng, bank, extra).format(
             name=view.student.display_name, teacher=view.teacher.display_name, **fields
         )
+        return _AFTER_COMMA.sub(lambda m: ", " + m[1].lower(), text)
 
     async def teacher(self, view: DialogueView, feedback: str | None) -> Utterance:
         rng, problem = view.rng, view.problem
