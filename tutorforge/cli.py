@@ -163,7 +163,7 @@ def check_export_format(fmt: str) -> None:
 
 @app.command()
 def export(
-    fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (critic revision pairs)."),
+    fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (revision pairs)."),
     out: Path = typer.Option(..., "--out", help="The JSONL file to write (replaced atomically)."),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),

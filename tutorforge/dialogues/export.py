@@ -1,0 +1,89 @@
+"""Export stored dialogues as JSON Lines for training, one file written atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from tutorforge.dialogues.export_records import (
+    Context,
+    dpo_records,
+    openai_records,
+    raw_records,
+    sharegpt_records,
+)
+from tutorforge.dialogues.jsonl_file import DATASETS_CHUNK, AtomicJsonl
+from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.dialogues.store import INCLUDE, Store
+from tutorforge.errors import BadInput
+from tutorforge.personas.loader import load_registry
+from tutorforge.personas.schema import TeacherPersona
+
+Formatter = Callable[[DialogueRecord, Context], Iterator[dict]]
+
+# trl: TRL's SFTTrainer takes the same conversational {"messages": [...]} records as OpenAI fine-tuning.
+FORMATS: dict[str, Formatter] = {
+    "openai": openai_records,
+    "sharegpt": sharegpt_records,
+    "trl": openai_records,
+    "raw": raw_records,
+    "dpo": dpo_records,
+}
+
+
+def export(
+    store: Store,
+    fmt: str,
+    out: Path,
+    include: str = "approved",
+    *,
+    run_id: str | None = None,
+    head_bytes: int = DATASETS_CHUNK,
+) -> int:
+    """Write the store's dialogues (approved, or "all"; of one run or of all) to `out` in format `fmt`.
+
+    Returns the number of records written.
+
+    The file appears complete or not at all: an existing `out` is untouched when the export fails.
+    `head_bytes`: the span at the start of the file in which every field filled anywhere is filled once.
+    """
+    formatter = FORMATS.get(fmt)
+    if formatter is None:
+        raise BadInput(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    if include not in INCLUDE:
+        raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")
+    out = Path(out)
+    if _same_file(out, store.path):
+        raise BadInput(f"--out {out}: that is the database itself")
+    runs = store.runs()
+    teachers = _teachers()
+    verifier_version = _verifier_version()
+    with AtomicJsonl(out, head_bytes) as sink:
+        for page in store.iter_pages(include, run_id):
+            reviews = store.latest_reviews([r.dialogue_id for r in page])
+            for record in page:
+                versions = runs.get(record.run_id, {}).get("versions", {})
+                ctx = Context(reviews.get(record.dialogue_id, {}), versions, teachers, verifier_version)
+                for obj in formatter(record, ctx):
+                    sink.write(obj)
+    return sink.count
+
+
+def _same_file(out: Path, db: Path) -> bool:
+    try:
+        return out.resolve() in {db.resolve(), Path(f"{db}-wal").resolve(), Path(f"{db}-shm").resolve()}
+    except OSError:
+        return False
+
+
+def _teachers() -> dict[str, TeacherPersona]:
+    """The built-in teacher personas, for the system message; other names get a generic one."""
+    return {p.name: p for p in load_registry().by_role("teacher") if isinstance(p, TeacherPersona)}
+
+
+def _verifier_version() -> str:
+    try:
+        from tutorforge.verifiers import VERIFIER_VERSION
+    except ImportError:
+        return "unknown"
+    return str(VERIFIER_VERSION)

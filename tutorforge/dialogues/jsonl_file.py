@@ -1,0 +1,174 @@
+"""A JSON Lines file written atomically, with the records that first fill a field moved to the front.
+
+Readers that infer a schema from the start of a file (`datasets.load_dataset("json")` reads the first
+10 MiB and casts every later chunk to that schema) fail when a field is empty or null in all of the
+first chunk and filled later. So every field filled anywhere in the file is filled at least once in
+its first `head_bytes`: when some field is first filled after that, the records that first fill each
+field are moved, in their order, to the front. In the common case nothing moves and the file is
+written once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from tutorforge.errors import BadInput, RuntimeFailure
+
+DATASETS_CHUNK = 10 << 20  # the json loader's default chunksize
+
+
+def filled_paths(obj: object) -> set[str]:
+    """Paths of the non-null values and non-empty lists in a JSON-like object (items share `path[]`)."""
+    out: set[str] = set()
+    stack: list[tuple[object, str]] = [(obj, "")]
+    while stack:
+        value, path = stack.pop()
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((item, f"{path}.{key}"))
+        elif isinstance(value, list):
+            if value:
+                out.add(path)
+                item_path = path + "[]"
+                stack.extend((item, item_path) for item in value)
+        else:
+            out.add(path)
+    return out
+
+
+class AtomicJsonl:
+    """`with AtomicJsonl(out) as f: f.write(obj)`: `out` appears complete when the block ends, or not at
+    all (an existing file is left untouched when anything fails)."""
+
+    def __init__(self, out: Path, head_bytes: int = DATASETS_CHUNK) -> None:
+        self.out = Path(out)
+        self.head_bytes = head_bytes
+        self.count = 0
+        self._offset = 0
+        self._first: dict[str, tuple[int, int]] = {}  # field path -> (offset, length) of its first line
+        self._tmp = Path()
+        self._fh: IO[bytes] | None = None
+
+    def __enter__(self) -> AtomicJsonl:
+        out = self.out
+        if out.is_dir():
+            raise BadInput(f"--out {out}: is a directory")
+        if not out.parent.is_dir():
+            raise BadInput(f"--out {out}: directory {out.parent} does not exist")
+        self._tmp = self._mkstemp()
+        self._fh = self._tmp.open("wb")
+        return self
+
+    def write(self, obj: dict) -> None:
+        """Append one record."""
+        assert self._fh is not None, "use AtomicJsonl as a context manager"
+        line = (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+        for path in filled_paths(obj).difference(self._first):
+            self._first[path] = (self._offset, len(line))
+        self._fh.write(line)
+        self._offset += len(line)
+        self.count += 1
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        final = self._tmp
+        try:
+            if exc is None:
+                final = self._finish()
+            else:
+                self._fh.close()
+        except OSError as err:
+            exc = err
+        finally:
+            for path in {final, self._tmp}:
+                path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RuntimeFailure(f"--out {self.out}: writing failed ({exc.strerror or exc})") from exc
+        if exc is None:
+            _fsync_dir(self.out.parent)
+
+    def _finish(self) -> Path:
+        """Make the temp file durable, front-load it if needed, rename it over `out`; the path it had."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        final = self._tmp
+        moved = sorted(set(self._first.values()))
+        if moved and moved[-1][0] >= self.head_bytes:
+            final = self._front_load(final, moved)
+        os.chmod(final, _mode_for(self.out))
+        os.replace(final, self.out)
+        return final
+
+    def _mkstemp(self) -> Path:
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.out.parent)
+        except OSError as exc:
+            raise BadInput(f"--out {self.out}: cannot write there ({exc.strerror})") from exc
+        os.close(fd)
+        return Path(name)
+
+    def _front_load(self, src: Path, moved: list[tuple[int, int]]) -> Path:
+        """A copy of `src` with the `moved` lines first, then the rest, both in their order."""
+        dst = self._mkstemp()
+        try:
+            with src.open("rb") as fin, dst.open("wb") as fout:
+                for offset, length in moved:
+                    fin.seek(offset)
+                    fout.write(fin.read(length))
+                fin.seek(0)
+                position = 0
+                for offset, length in moved:
+                    _copy_range(fin, fout, offset - position)
+                    fin.seek(length, os.SEEK_CUR)
+                    position = offset + length
+                shutil.copyfileobj(fin, fout)
+                fout.flush()
+                os.fsync(fout.fileno())
+        except BaseException:
+            dst.unlink(missing_ok=True)
+            raise
+        src.unlink()
+        return dst
+
+
+def _copy_range(fin: IO[bytes], fout: IO[bytes], n: int, bufsize: int = 1 << 20) -> None:
+    while n > 0:
+        block = fin.read(min(bufsize, n))
+        if not block:
+            break
+        fout.write(block)
+        n -= len(block)
+
+
+def _mode_for(out: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0666 minus the umask."""
+    try:
+        return out.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (best effort: not every platform can open a directory)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
