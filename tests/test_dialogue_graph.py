@@ -40,7 +40,9 @@ def test_careful_student_reaches_the_answer_and_teacher_closes():
 
 
 def test_teacher_reacts_to_the_misconception_the_student_made():
-    f = factory(teacher="socratic-teacher", student="fraction-adder", families=["fraction_arithmetic"], seed=1)
+    f = factory(
+        teacher="socratic-teacher", student="fraction-adder", families=["fraction_arithmetic"], seed=1
+    )
     reacted = 0
     for i in range(30):
         rec = run(f, i)
@@ -111,7 +113,9 @@ def test_every_family_runs_clean_with_a_careful_student(family):
     for i in range(5):
         rec = run(f, i)
         assert rec.status == "complete", rec.error
-        teacher_errors = [fl for t in rec.turns if t.role == "teacher" for fl in t.verdict.flags if fl.severity == "error"]
+        teacher_errors = [
+            fl for t in rec.turns if t.role == "teacher" for fl in t.verdict.flags if fl.severity == "error"
+        ]
         assert not teacher_errors, [(fl.kind, fl.claim, fl.detail) for fl in teacher_errors]
 
 

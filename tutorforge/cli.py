@@ -68,6 +68,18 @@ def generate(
     max_revisions: int = typer.Option(
         None, "--max-revisions", help="Critic revisions per teacher turn (default 2)."
     ),
+    max_cost: float = typer.Option(
+        None, "--max-cost", help="Stop starting dialogues once LLM calls cost this many USD."
+    ),
+    no_cache: bool = typer.Option(
+        None, "--no-cache", help="Do not read or write the LLM response cache.", show_default=False
+    ),
+    mathdial_students: bool = typer.Option(
+        None,
+        "--mathdial-students",
+        help="LLM students play MathDial's student profile, starting from its wrong solution.",
+        show_default=False,
+    ),
     concurrency: int = typer.Option(
         None, "--concurrency", help="Dialogues in flight for LLM backends (default 8)."
     ),
@@ -101,6 +113,9 @@ def generate(
         "base_url": base_url,
         "max_turns": max_turns,
         "max_revisions": max_revisions,
+        "max_cost": max_cost,
+        "no_cache": no_cache,
+        "mathdial_students": mathdial_students,
         "concurrency": concurrency,
         "workers": workers,
     }
@@ -120,7 +135,7 @@ def generate(
             )
         with BatchProgress(plan.total, plan.already_done) as progress:
             try:
-                run_batch(cfg, store, plan, progress.update)
+                not_started = run_batch(cfg, store, plan, progress.update)
             except KeyboardInterrupt:
                 progress.__exit__(None, None, None)
                 typer.echo(
@@ -134,6 +149,12 @@ def generate(
             f"for review, {progress.failed} failed) -> {db}",
             err=True,
         )
+        if not_started:
+            typer.echo(
+                f"cost budget of ${cfg.max_cost:g} reached: {not_started} dialogues not started; "
+                "rerun to continue",
+                err=True,
+            )
         if out is not None:
             from tutorforge.dialogues.export import export
 
@@ -150,7 +171,13 @@ def build_config(model_cls, settings: dict, *, source: str):
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
+        if source == "command line":
+            flag = _FLAG_OF.get(field, "--" + field.replace("_", "-"))
+            raise BadInput(f"{flag}: {err['msg']}") from None
         raise BadInput(f"{source}: {field}: {err['msg']}") from None
+
+
+_FLAG_OF = {"n": "-n", "problems_file": "--problems", "families": "--family"}
 
 
 def check_export_format(fmt: str) -> None:
@@ -259,7 +286,6 @@ def main() -> None:
         exc.show()
         sys.exit(2 if isinstance(exc, UsageError) else 1)
     sys.exit(rv if isinstance(rv, int) else 0)
-
 
 
 if __name__ == "__main__":

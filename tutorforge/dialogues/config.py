@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # Settings that change how a run executes but not what it produces.
-_EXECUTION_ONLY = {"n", "concurrency", "workers"}
+_EXECUTION_ONLY = {"n", "concurrency", "workers", "max_cost", "no_cache", "pricing"}
 
 
 class GenerateConfig(BaseModel):
@@ -24,11 +25,19 @@ class GenerateConfig(BaseModel):
     teacher: str | None = None
     student: str | None = None
     critic: str | None = None
-    backend: str = "scripted"
+    backend: Literal["scripted", "openai", "anthropic"] = "scripted"
     models: dict[str, str] = Field(default_factory=dict, description="role -> model (LLM backends)")
     base_url: str | None = None
     max_turns: int = Field(default=20, ge=2)
     max_revisions: int = Field(default=2, ge=0)
+    max_cost: float | None = Field(default=None, gt=0, description="USD this command may spend on LLM calls")
+    no_cache: bool = Field(default=False, description="skip the LLM response cache")
+    pricing: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="model -> USD per million tokens (input, output, cached)"
+    )
+    mathdial_students: bool = Field(
+        default=False, description="LLM students start from the problem's MathDial profile and wrong solution"
+    )
     verify_timeout: float = Field(default=2.0, gt=0)
     concurrency: int = Field(default=8, ge=1)
     workers: int = Field(default=0, ge=0, description="processes for the scripted backend; 0 = one per core")
