@@ -52,50 +52,59 @@ def plan_batch(config: GenerateConfig, store: Store) -> BatchPlan:
     return BatchPlan(run_id, config.n, config.n - len(todo), todo)
 
 
-def make_agents(config: GenerateConfig) -> Agents:
-    """The agents of the configured backend."""
+def make_agents(config: GenerateConfig, cache_path: str | None = None) -> Agents:
+    """The agents of the configured backend; LLM agents keep their response cache in `cache_path`."""
     if config.backend == "scripted":
         from tutorforge.llm.scripted import ScriptedAgents
 
         return ScriptedAgents()
     from tutorforge.llm.agents import build_llm_agents
 
-    return build_llm_agents(config)
+    return build_llm_agents(config, cache_path)
 
 
-def run_batch(config: GenerateConfig, store: Store, plan: BatchPlan, on_saved: OnSaved) -> None:
-    """Generate every index in `plan.todo`, saving as they finish."""
+def run_batch(config: GenerateConfig, store: Store, plan: BatchPlan, on_saved: OnSaved) -> int:
+    """Generate every index in `plan.todo`, saving as they finish. Returns how many were not started
+    because the cost budget (`max_cost`) was spent."""
     if not plan.todo:
-        return
+        return 0
     workers = config.workers or os.cpu_count() or 1
     if config.backend == "scripted" and workers > 1 and len(plan.todo) >= _MIN_FOR_PROCESSES:
         _run_processes(config, store, plan.todo, on_saved, workers)
-    else:
-        asyncio.run(_run_async(config, store, plan.todo, on_saved))
+        return 0
+    return asyncio.run(_run_async(config, store, plan.todo, on_saved))
 
 
-async def _run_async(config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved) -> None:
-    factory = DialogueFactory(
-        config, load_registry(), make_agents(config), verify_in_thread=config.backend != "scripted"
-    )
+async def _run_async(config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved) -> int:
+    agents = make_agents(config, str(store.path))
+    factory = DialogueFactory(config, load_registry(), agents, verify_in_thread=config.backend != "scripted")
     if config.backend == "scripted":
         for start in range(0, len(todo), _CHUNK):
             records = await factory.run_many(todo[start : start + _CHUNK])
             store.save_dialogues(records)
             on_saved(records)
-        return
+        return 0
     sem = asyncio.Semaphore(config.concurrency)
     buffer: list[DialogueRecord] = []
     last_flush = time.monotonic()
 
-    async def one(i: int) -> DialogueRecord:
+    not_started = 0
+
+    async def one(i: int) -> DialogueRecord | None:
+        nonlocal not_started
         async with sem:
+            if agents.over_budget:  # LLM agents: the cost budget is spent, start no more dialogues
+                not_started += 1
+                return None
             return await factory.run(i)
 
     tasks = [asyncio.create_task(one(i)) for i in todo]
     try:
         for fut in asyncio.as_completed(tasks):
-            buffer.append(await fut)
+            record = await fut
+            if record is None:
+                continue
+            buffer.append(record)
             if len(buffer) >= 32 or time.monotonic() - last_flush > 1.0:
                 store.save_dialogues(buffer)
                 on_saved(buffer)
@@ -106,6 +115,8 @@ async def _run_async(config: GenerateConfig, store: Store, todo: list[int], on_s
         if buffer:
             store.save_dialogues(buffer)
             on_saved(buffer)
+        await agents.aclose()
+    return not_started
 
 
 # --- worker processes (scripted backend) ---

@@ -14,6 +14,7 @@ from tutorforge.dialogues.config import GenerateConfig, dialogue_id
 from tutorforge.dialogues.graph import DialogueRun, build_graph, recursion_limit
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.errors import BadInput
+from tutorforge.llm.failures import CallFailed
 from tutorforge.personas.loader import PersonaRegistry
 from tutorforge.problems.generators import FAMILIES, sample_problem
 from tutorforge.problems.model import Problem
@@ -109,6 +110,8 @@ class DialogueFactory:
         except Exception as exc:  # one dialogue's failure never stops the batch
             record.status, record.end_reason = "failed", "error"
             record.error = f"{type(exc).__name__}: {exc}"[:500]
+            if isinstance(exc, CallFailed):  # keep the record of the call that gave up
+                run.calls.extend(exc.calls)
         record.labels = run.labels
         record.usage = {"calls": run.calls}
         record.end_reason = record.end_reason or run.end_reason or "max_turns"

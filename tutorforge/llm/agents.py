@@ -58,6 +58,18 @@ class LLMAgents:
         self.caller = caller or Caller()
         self.mathdial = mathdial
 
+    @property
+    def over_budget(self) -> bool:
+        """True once the calls made so far have spent the cost budget."""
+        return self.caller.over_budget
+
+    async def aclose(self) -> None:
+        """Close the backends' connections and the response cache."""
+        for backend in {id(r.backend): r.backend for r in self.roles.values()}.values():
+            await backend.aclose()
+        if self.caller.cache is not None:
+            self.caller.cache.close()
+
     async def teacher(self, view: DialogueView, feedback: str | None) -> Utterance:
         """The teacher's next turn; `[END]` at its end closes the conversation."""
         text, record = await self.caller.call(
@@ -139,7 +151,8 @@ def make_backend(name: str, base_url: str | None = None, *, timeout: float = DEF
 
 
 def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> LLMAgents:
-    """LLM agents for a `generate` run: one backend, a model per role, the response cache in `cache_path`."""
+    """LLM agents for a `generate` run: one backend, a model per role, the response cache in `cache_path`
+    (the corpus database), prices from the built-in table and `config.pricing`, and `config.max_cost`."""
     backend = make_backend(config.backend, config.base_url)
     roles = {}
     for role in ROLES:
@@ -147,5 +160,7 @@ def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> L
         if not model:
             raise BadInput(f"--backend {config.backend} needs --model (or --{role}-model) for the {role}")
         roles[role] = RoleModel(backend, model, **ROLE_DEFAULTS[role])
-    cache = ResponseCache(cache_path) if cache_path else None
-    return LLMAgents(roles, Caller(cache=cache, prices=PriceTable(), seed=config.seed))
+    cache = ResponseCache(cache_path, enabled=not config.no_cache) if cache_path else None
+    prices = PriceTable(config.pricing, where="pricing")
+    caller = Caller(cache=cache, prices=prices, seed=config.seed, budget=config.max_cost)
+    return LLMAgents(roles, caller, mathdial=config.mathdial_students)

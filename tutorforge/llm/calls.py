@@ -2,13 +2,14 @@
 
 The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are ours alone. A call:
 
-1. looks the request up in the response cache;
-2. tries up to `RetryPolicy.attempts` times, each attempt bounded by `RetryPolicy.timeout`; 408, 429, 5xx
+1. looks the request up in the response cache (a hit is free);
+2. refuses to start (BudgetReached) once the calls so far cost `budget` USD or more;
+3. tries up to `RetryPolicy.attempts` times, each attempt bounded by `RetryPolicy.timeout`; 408, 429, 5xx
    and 529 replies, timeouts, connection errors and malformed responses are retried after an exponential
    backoff with jitter, or after the server's `retry-after-ms` / `retry-after` when it sends one;
-3. cleans each reply (see `hygiene`): empty replies and refusals are retried, role leaks cut, replies cut
+4. cleans each reply (see `hygiene`): empty replies and refusals are retried, role leaks cut, replies cut
    off at the token limit trimmed and flagged;
-4. returns the text with a call record (a JSON-able dict for the `llm_calls` table), or raises
+5. returns the text with a call record (a JSON-able dict for the `llm_calls` table), or raises
    `CallFailed` carrying the record of the failed call.
 
 Call record fields: backend, model, role, input_tokens, output_tokens, cached_tokens, latency_s, cost_usd,
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 from tutorforge.llm.base import Backend, Message, Reply, Usage
 from tutorforge.llm.cache import ResponseCache, cache_key
-from tutorforge.llm.failures import AttemptError, CallFailed, scrub
+from tutorforge.llm.failures import AttemptError, BudgetReached, CallFailed, scrub
 from tutorforge.llm.hygiene import clean_reply
 from tutorforge.llm.pricing import PriceTable
 
@@ -84,11 +85,19 @@ class Caller:
         prices: PriceTable | None = None,
         policy: RetryPolicy | None = None,
         seed: int | None = None,
+        budget: float | None = None,
     ) -> None:
         self.cache = cache
         self.prices = prices or PriceTable()
         self.policy = policy or RetryPolicy()
+        self.budget = budget
+        self.spent = 0.0
         self._rng = random.Random(seed)
+
+    @property
+    def over_budget(self) -> bool:
+        """True once the calls made so far cost `budget` USD or more."""
+        return self.budget is not None and self.spent >= self.budget
 
     async def call(
         self,
@@ -124,6 +133,8 @@ class Caller:
                 state.response_id, state.model = hit["response_id"], hit["model"]
                 record = self._record(role, target, state, started, "ok", cache_hit=True)
                 return hit["text"], record
+        if self.over_budget:
+            raise BudgetReached(f"the budget of ${self.budget:g} is spent (${self.spent:.4f})")
         state = _Attempts()
         while True:
             state.count += 1
@@ -182,6 +193,7 @@ class Caller:
         cache_hit: bool = False,
     ) -> dict:
         cost = None if cache_hit else self._cost(target.model, state)
+        self.spent += cost or 0.0
         return {
             "backend": target.backend.name,
             "model": target.model,

@@ -12,8 +12,8 @@ servers do), 500, 502, 503, 529, timeout (hangs), malformed (truncated JSON), em
 on to speak for the other role), length (cut off at the token limit), refusal.
 
 Replies are plausible tutoring text chosen from the role named in the system prompt ("Your role: teacher",
-"student" or "critic"): the teacher asks questions and closes with `[END]` after a few turns, the student
-attempts, the critic returns MRBench-style JSON.
+"student" or "critic"): the teacher asks questions (rephrased when asked to write a turn again) and closes
+with `[END]` after a few turns, the student attempts, the critic returns MRBench-style JSON.
 """
 
 from __future__ import annotations
@@ -240,6 +240,8 @@ class FakeLLMServer:
                 if own + 1 >= self.config.teacher_turns
                 else TEACHER_LINES[own % len(TEACHER_LINES)]
             )
+            if turns and "write the turn again" in turns[-1][1].lower():  # a revision request
+                text = "Let me put that another way. " + text
         else:
             text = STUDENT_LINES[own % len(STUDENT_LINES)]
         if fault == "leak":

@@ -1,0 +1,124 @@
+"""`tutorforge generate` with an LLM backend against the fake server: keys never leak, failures are
+retried on rerun, revisions become preference pairs, the cost budget stops the run gracefully."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from tutorforge.cli import main
+from tutorforge.llm.fake_server import FakeConfig, start_fake_server
+
+FAKE_KEY = "sk-test-LEAKCHECK-5f3c9a1e7b2d4c6a8e0f"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with start_fake_server(FakeConfig(latency=0.01, revise_rate=0.4, teacher_turns=3, seed=3)) as running:
+        yield running
+
+
+@pytest.fixture
+def tutorforge(monkeypatch, capsys):
+    """Run the command line in-process with the fake key set; returns (exit code, everything printed)."""
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.setenv(name, FAKE_KEY)
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["tutorforge", *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    return run
+
+
+def _generate(tutorforge, server, db: Path, *extra: str, backend: str = "openai") -> tuple[int, str]:
+    url = server.url + ("/v1" if backend == "openai" else "")
+    return tutorforge(
+        "generate", "-n", "6", "--seed", "5", "--backend", backend, "--model", "gpt-4o-mini",
+        "--base-url", url, "--db", str(db), "--concurrency", "3", "--max-turns", "8", *extra,
+    )  # fmt: skip
+
+
+def _files_containing(folder: Path, secret: str) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+@pytest.mark.parametrize("backend", ["openai", "anthropic"])
+def test_fake_key_appears_nowhere(tutorforge, server, tmp_path, backend):
+    db = tmp_path / "corpus.db"
+    # The teacher's first two calls get a 401 whose message echoes the key, as real servers do.
+    teacher = f"t-{backend}-fault-401x2"
+    outputs = []
+    export_now = ("--out", str(tmp_path / "a.jsonl"))
+    code, out = _generate(tutorforge, server, db, "--teacher-model", teacher, *export_now, backend=backend)
+    outputs.append(out)
+    assert code == 0, out
+    assert f"Bearer {FAKE_KEY}" in server.log.credentials
+    with sqlite3.connect(db) as conn:
+        failed = conn.execute("SELECT error FROM dialogues WHERE status = 'failed'").fetchall()
+        errors = [e for (e,) in conn.execute("SELECT error FROM llm_calls WHERE status = 'failed'")]
+    assert len(failed) == 2 and all("401" in e and "[redacted]" in e for (e,) in failed)
+    assert len(errors) == 2 and all("Incorrect API key" in e for e in errors)
+
+    code, out = _generate(tutorforge, server, db, "--teacher-model", teacher, backend=backend)
+    outputs.append(out)
+    assert code == 0 and "4 of 6 already done" in out, out
+    with sqlite3.connect(db) as conn:
+        statuses = dict(conn.execute("SELECT status, count(*) FROM dialogues GROUP BY status").fetchall())
+    assert statuses == {"complete": 6}  # the failed ones were redone
+    raw = tmp_path / "raw.jsonl"
+    code, out = tutorforge(
+        "export", "--db", str(db), "--format", "raw", "--include", "all", "--out", str(raw)
+    )
+    outputs.append(out)
+    assert code == 0 and raw.stat().st_size > 0, out
+    assert not any(FAKE_KEY in out or "LEAKCHECK" in out for out in outputs)
+    assert _files_containing(tmp_path, "LEAKCHECK") == []
+
+
+def test_revisions_are_stored_and_exported_as_preference_pairs(tutorforge, server, tmp_path):
+    db = tmp_path / "corpus.db"
+    code, out = _generate(tutorforge, server, db)
+    assert code == 0, out
+    with sqlite3.connect(db) as conn:
+        drafts = conn.execute("SELECT count(*) FROM drafts").fetchone()[0]
+        roles = dict(conn.execute("SELECT role, count(*) FROM llm_calls GROUP BY role").fetchall())
+        cost = conn.execute("SELECT sum(cost_usd) FROM llm_calls").fetchone()[0]
+    assert drafts > 0
+    assert set(roles) == {"teacher", "student", "critic"}
+    assert cost > 0  # gpt-4o-mini is in the price table
+    pairs_file = tmp_path / "pairs.jsonl"
+    code, out = tutorforge(
+        "export", "--db", str(db), "--format", "dpo", "--include", "all", "--out", str(pairs_file)
+    )
+    assert code == 0, out
+    pairs = [json.loads(line) for line in pairs_file.read_text().splitlines()]
+    assert pairs and all({"prompt", "chosen", "rejected"} <= set(p) for p in pairs)
+    assert any(p["chosen"] != p["rejected"] for p in pairs)
+
+
+def test_max_cost_stops_gracefully_and_a_rerun_finishes(tutorforge, server, tmp_path):
+    db = tmp_path / "corpus.db"
+    code, out = _generate(tutorforge, server, db, "--concurrency", "1", "--max-cost", "0.0001")
+    assert code == 0, out
+    assert "cost budget of $0.0001 reached" in out
+    with sqlite3.connect(db) as conn:
+        done = conn.execute("SELECT count(*) FROM dialogues WHERE status = 'complete'").fetchone()[0]
+        spent, dearest = conn.execute("SELECT sum(cost_usd), max(cost_usd) FROM llm_calls").fetchone()
+    assert done < 6
+    assert spent - dearest < 0.0001  # only the call that crossed the line went over
+    code, out = _generate(tutorforge, server, db, "--concurrency", "1")
+    assert code == 0, out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM dialogues WHERE status = 'complete'").fetchone()[0] == 6
+        assert conn.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 1").fetchone()[0] > 0
