@@ -1,0 +1,416 @@
+"""Checks of extracted claims: every link of a chain, equations against the reference solution,
+final answers against the reference. Exact rationals first, then random points, then the worker pool."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from tutorforge.verifiers.claims import Answer, Chain, Extraction
+from tutorforge.verifiers.exprscan import Side
+from tutorforge.verifiers.numeric import (
+    EvalError,
+    TooBig,
+    Undefined,
+    Unsupported,
+    Value,
+    close_enough,
+    evaluate,
+    expand_pm,
+    free_symbols,
+    has_tag,
+    random_points,
+    tree_to_json,
+)
+from tutorforge.verifiers.reference import Reference
+from tutorforge.verifiers.safeparse import Rejected, to_tree
+
+# A call into the worker pool: (op, payload) -> result dict, or None when it timed out or is unavailable.
+Symbolic = Callable[[str, dict], dict | None]
+
+_NEEDS_POOL = frozenset({"int", "opaque"})
+
+
+@dataclass
+class Finding:
+    """One outcome worth reporting: a flag kind, or `unverifiable`."""
+
+    kind: str
+    start: int  # normalized char range
+    end: int
+    detail: str
+    severity: str = "error"
+
+
+@dataclass
+class CheckContext:
+    unknowns: frozenset[str]
+    ref: Reference | None
+    symbolic: Symbolic
+    latex_sides: Callable[[Side], tuple | None]  # parses an opaque side through the worker pool
+
+    @property
+    def symbolic_problem(self) -> bool:
+        """Equations with symbols are identities here (the reference answer is an expression)."""
+        return self.ref is not None and self.ref.kind == "expr"
+
+
+def fmt(v: Value) -> str:
+    """A short, bounded rendering of a value for a flag's detail."""
+    if isinstance(v, Fraction):
+        s = str(v)
+        return s if len(s) <= 40 else f"{float(v):.6g}"
+    return f"{v:.6g}"
+
+
+def side_tree(side: Side, cx: CheckContext) -> tuple | None:
+    """The tree of one side (through the worker pool when it holds LaTeX outside the fast subset)."""
+    if side.opaque:
+        return cx.latex_sides(side)
+    try:
+        return to_tree(side.source, tuple(side.numbers))
+    except Rejected:
+        return None
+
+
+def _resolve(tree: tuple) -> tuple:
+    """Give "the derivative of …" and "the integral of …" their variable: the body's only symbol, else x."""
+    tag = tree[0]
+    if tag in ("d", "int") and tree[1] is None:
+        syms = sorted(free_symbols(tree[2]))
+        var = syms[0] if len(syms) == 1 else "x"
+        return (tag, var, _resolve(tree[2]), *tree[3:])
+    if tag in ("neg", "pm"):
+        return (tag, _resolve(tree[1]))
+    if tag in ("add", "sub", "mul", "div", "pow"):
+        return (tag, _resolve(tree[1]), _resolve(tree[2]))
+    return tree
+
+
+def _seed(*parts: object) -> int:
+    return zlib.crc32("|".join(str(p) for p in parts).encode())
+
+
+def _tolerance(side: Side, approx: bool, other: Value) -> float:
+    """How far a written decimal or an approximate value may be from the exact one."""
+    d = side.decimals if side.bare_number and side.decimals > 0 else 0
+    if approx:
+        return max(10.0**-d, 0.01 * abs(float(other)))
+    return 10.0**-d if d > 0 else 0.0
+
+
+def values_match(a: Value, b: Value, sa: Side | None, sb: Side | None, approx: bool = False) -> bool | None:
+    """Equal up to rounding a written decimal, a percent written as a number, or an approximation.
+    None: floats too close to call."""
+    if isinstance(a, Fraction) and isinstance(b, Fraction) and a == b:
+        return True
+    if sa is not None and sb is not None and sa.percent != sb.percent:
+        pa, pb = (a * 100, b) if sa.percent else (a, b * 100)
+        if close_enough(pa, pb):
+            return True
+    if not (isinstance(a, Fraction) and isinstance(b, Fraction)) and close_enough(a, b):
+        return True
+    for side, other, mine in ((sb, a, b), (sa, b, a)):
+        if side is not None:
+            tol = _tolerance(side, approx, other)
+            if tol and abs(float(mine) - float(other)) <= tol + 1e-12:
+                return True
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return False
+    fa, fb = float(a), float(b)
+    return False if abs(fa - fb) > 1e-6 * max(1.0, abs(fa), abs(fb)) else None
+
+
+def _identity(left: tuple, right: tuple, symbols: list[str], cx: CheckContext) -> tuple[bool | None, str]:
+    """Whether left == right for every value of the symbols: random points, then the worker pool."""
+    seed = _seed(left, right)
+    for positive in (False, True):
+        agreed = 0
+        for env in random_points(symbols, seed, 12, positive=positive):
+            try:
+                lv, rv = evaluate(left, env), evaluate(right, env)
+            except Undefined:
+                continue
+            except TooBig:
+                return None, "too large to evaluate"
+            except (Unsupported, EvalError):
+                return _pool_equal(left, right, cx)
+            m = values_match(lv, rv, None, None)
+            if m is None:
+                return _pool_equal(left, right, cx)
+            if not m:
+                where = ", ".join(f"{k} = {fmt(v)}" for k, v in env.items())
+                return False, f"at {where} the left side is {fmt(lv)} and the right side is {fmt(rv)}"
+            agreed += 1
+            if agreed >= 4:
+                return True, ""
+        if agreed >= 2:
+            return True, ""
+    return _pool_equal(left, right, cx)
+
+
+def _pool_equal(left: tuple, right: tuple, cx: CheckContext) -> tuple[bool | None, str]:
+    if has_tag(left, frozenset({"opaque"})) or has_tag(right, frozenset({"opaque"})):
+        return None, "cannot be evaluated"
+    res = cx.symbolic("equal", {"left": tree_to_json(left), "right": tree_to_json(right)})
+    if res is None or res.get("equal") is None:
+        return None, (res or {}).get("error", "symbolic check timed out")
+    return bool(res["equal"]), "" if res["equal"] else "the two sides differ (symbolic check)"
+
+
+def _numeric(
+    lefts: list[tuple], rights: list[tuple], ls: Side, rs: Side, approx: bool, cx: CheckContext
+) -> tuple[str, str]:
+    try:
+        lv = [evaluate(t, {}) for t in lefts]
+        rv = [evaluate(t, {}) for t in rights]
+    except TooBig as exc:
+        return "unverifiable", f"too large to check ({exc})"
+    except Undefined as exc:
+        return "false", f"undefined: {exc}"
+    except EvalError:
+        if len(lefts) == 1 and len(rights) == 1:
+            ok, detail = _pool_equal(lefts[0], rights[0], cx)
+            return ("unverifiable", detail) if ok is None else ("ok", "") if ok else ("false", detail)
+        return "unverifiable", "cannot be evaluated"
+    results = [[values_match(a, b, ls, rs, approx) for b in rv] for a in lv]
+    if all(any(r is True for r in row) for row in results) and all(
+        any(results[i][j] is True for i in range(len(lv))) for j in range(len(rv))
+    ):
+        return "ok", ""
+    if any(r is None for row in results for r in row) and len(lv) == 1 and len(rv) == 1:
+        ok, detail = _pool_equal(lefts[0], rights[0], cx)
+        return ("unverifiable", detail) if ok is None else ("ok", "") if ok else ("false", detail)
+    shown_l = " or ".join(fmt(v) for v in lv)
+    shown_r = " or ".join(fmt(v) for v in rv)
+    return "false", f"the left side is {shown_l}, the right side is {shown_r}"
+
+
+def _integral(left: tuple, right: tuple, cx: CheckContext) -> tuple[str, str]:
+    if right[0] == "int" and left[0] != "int":
+        left, right = right, left
+    if left[0] != "int" or left[3] is not None or has_tag(right, frozenset({"int"})):
+        ok, detail = _pool_equal(left, right, cx)
+        return ("unverifiable", detail) if ok is None else ("ok", "") if ok else ("false", detail)
+    var, body = left[1], left[2]
+    syms = sorted(free_symbols(right) | free_symbols(body) | {var})
+    ok, detail = _identity(("d", var, right), body, syms, cx)
+    if ok is None:
+        return "unverifiable", detail
+    return ("ok", "") if ok else ("false", f"its derivative is not the integrand: {detail}")
+
+
+def _holds_at(left: tuple, right: tuple, ls: Side, rs: Side, sol: dict) -> bool | None:
+    try:
+        lv, rv = evaluate(left, sol), evaluate(right, sol)
+    except EvalError:
+        return None
+    return values_match(lv, rv, ls, rs)
+
+
+def check_link(left: tuple | None, right: tuple | None, ls: Side, rs: Side, approx: bool, cx: CheckContext):
+    """Outcome of one link `left = right`: (ok|skip|false|invalid|unverifiable, detail)."""
+    if left is None or right is None:
+        return "unverifiable", "could not be parsed"
+    if has_tag(left, frozenset({"opaque"})) or has_tag(right, frozenset({"opaque"})):
+        return "skip", ""  # a function named by the writer (f(x) = …): a definition
+    left, right = _resolve(left), _resolve(right)
+    if has_tag(left, _NEEDS_POOL) or has_tag(right, _NEEDS_POOL):
+        return _integral(left, right, cx)
+    lefts, rights = expand_pm(left), expand_pm(right)
+    free = free_symbols(left) | free_symbols(right)
+    if not free:
+        return _numeric(lefts, rights, ls, rs, approx, cx)
+    if ls.bare_symbol and ls.bare_symbol in cx.unknowns and not free_symbols(right):
+        return "skip", ""  # `x = 5` is an answer statement, checked as one
+    if len(lefts) * len(rights) > 1:
+        return "unverifiable", "± with symbols"
+    ok, detail = _identity(left, right, sorted(free), cx)
+    if ok:
+        return "ok", ""
+    if ok is None:
+        return "unverifiable", detail
+    for side, other in ((ls, right), (rs, left)):
+        if (
+            side.bare_symbol
+            and side.bare_symbol not in cx.unknowns
+            and side.bare_symbol not in free_symbols(other)
+        ):
+            return "skip", ""  # `u = 3x + 1`: a definition
+    ref = cx.ref
+    if free <= cx.unknowns and ref is not None and ref.solutions:
+        held = [_holds_at(left, right, ls, rs, sol) for sol in ref.solutions]
+        if any(h is True for h in held):
+            return "ok", ""
+        if any(h is None for h in held):
+            return "unverifiable", "cannot be evaluated at the solution"
+        return "invalid", f"does not hold at the solution {ref.text}"
+    if cx.symbolic_problem or ls.special or rs.special:
+        return "false", f"not an identity: {detail}"
+    return "unverifiable", "an equation in symbols the problem does not define"
+
+
+_KIND = {"false": "false_arithmetic", "invalid": "invalid_step", "wrong": "wrong_final_answer"}
+
+
+def _unit_conversion(ls: Side, rs: Side) -> bool:
+    """`1 hour = 60 minutes`, `$1 = 100 cents`: two measures of one amount, not arithmetic."""
+    units = (ls.unit or ("$" if ls.money else ""), rs.unit or ("$" if rs.money else ""))
+    return ls.bare_number and rs.bare_number and all(units) and units[0].rstrip("s") != units[1].rstrip("s")
+
+
+def _running(left: tuple | None, right: tuple | None) -> bool:
+    """`3/2 = 1.50 + 3.00 = 4.50`: the right side carries on from the left side's value."""
+    if left is None or right is None or right[0] not in ("add", "sub", "mul", "div"):
+        return False
+    first = right
+    while first[0] in ("add", "sub", "mul", "div"):
+        first = first[1]
+    if first[0] != "num" or free_symbols(left):
+        return False
+    try:
+        return evaluate(left, {}) == first[1]
+    except EvalError:
+        return False
+
+
+def check_chain(chain: Chain, ex: Extraction, cx: CheckContext) -> tuple[int, list[Finding]]:
+    """(claims counted, findings) for every link of a chain."""
+    trees = [side_tree(s, cx) for s in chain.sides]
+    findings = []
+    claims = 0
+    for i in range(len(chain.sides) - 1):
+        ls, rs = chain.sides[i], chain.sides[i + 1]
+        if _unit_conversion(ls, rs):
+            continue
+        outcome, detail = check_link(trees[i], trees[i + 1], ls, rs, chain.approx[i], cx)
+        if outcome == "false" and _running(trees[i], trees[i + 1]):
+            outcome = "ok"
+        if outcome == "skip":
+            continue
+        claims += 1
+        if outcome == "ok":
+            continue
+        start, end = ex.tokens[ls.start].start, ex.tokens[rs.end - 1].end
+        findings.append(Finding(_KIND.get(outcome, outcome), start, end, detail))
+    return claims, findings
+
+
+def _answer_values(ans: Answer, cx: CheckContext) -> list[tuple[Value, Side]] | None:
+    out = []
+    for side in ans.values:
+        tree = side_tree(side, cx)
+        if tree is None or free_symbols(tree):
+            return None
+        for t in expand_pm(tree):
+            try:
+                out.append((evaluate(t, {}), side))
+            except EvalError:
+                return None
+    return out
+
+
+def _match_reference_value(v: Value, side: Side, ref: Reference) -> bool | None:
+    ref_side = Side(0, 0, "", percent=ref.percent)
+    results = [values_match(v, r, side, ref_side) for r in ref.values]
+    if any(r is True for r in results):
+        return True
+    d = side.decimals if side.bare_number and side.decimals > 0 else 0
+    if d and any(abs(float(v) - float(r)) <= 0.5 * 10.0**-d + 1e-12 for r in ref.values):
+        return True
+    return None if any(r is None for r in results) else False
+
+
+def _mathverify(pred: tuple, cx: CheckContext) -> bool | None:
+    ref = cx.ref
+    payload = {"pred": tree_to_json(pred)}
+    if ref.tree is not None:
+        payload["gold"] = tree_to_json(ref.tree)
+    else:
+        payload["gold_latex"] = ref.text
+    res = cx.symbolic("mathverify", payload)
+    return None if res is None or res.get("equal") is None else bool(res["equal"])
+
+
+def check_answer(ans: Answer, cx: CheckContext) -> tuple[str, str]:
+    """Outcome of a final-answer statement against the reference: (ok|wrong|unverifiable|skip, detail)."""
+    ref = cx.ref
+    if ref is None:
+        return "skip", ""
+    if ans.assignments:
+        return _check_assignments(ans, cx)
+    if ref.kind == "expr" or ref.kind == "unparsed":
+        if len(ans.values) != 1:
+            return "unverifiable", "several values against one expression"
+        tree = side_tree(ans.values[0], cx)
+        if tree is None:
+            return "unverifiable", "could not be parsed"
+        if ref.kind == "expr":
+            syms = sorted(free_symbols(tree) | free_symbols(ref.tree))
+            ok, _ = _identity(tree, ref.tree, syms, cx)
+        else:
+            ok = _mathverify(tree, cx)
+        if ok is None:
+            return "unverifiable", "could not be compared with the reference"
+        return ("ok", "") if ok else ("wrong", f"the reference answer is {ref.text}")
+    if ref.kind == "solutions" and len(ref.unknowns) > 1:
+        return "skip", ""
+    values = _answer_values(ans, cx)
+    if values is None:
+        return "unverifiable", "could not be evaluated"
+    results = [_match_reference_value(v, side, ref) for v, side in values]
+    if results and all(r is True for r in results) and len(values) >= len(ref.values):
+        return "ok", ""
+    if any(r is None for r in results):
+        trees = [side_tree(s, cx) for s in ans.values]
+        if len(trees) == 1 and trees[0] is not None:
+            ok = _mathverify(trees[0], cx)
+            if ok is not None:
+                return ("ok", "") if ok else ("wrong", f"the reference answer is {ref.text}")
+        return "unverifiable", "could not be compared with the reference"
+    stated = " or ".join(fmt(v) for v, _ in values)
+    return "wrong", f"states {stated}; the reference answer is {ref.text}"
+
+
+def _check_assignments(ans: Answer, cx: CheckContext) -> tuple[str, str]:
+    ref = cx.ref
+    if ref.kind != "solutions":
+        return "skip", ""
+    stated: list[dict[str, tuple[Value, Side]]] = [{}]
+    for alt in ans.assignments:
+        options: list[dict] = [{}]
+        for name, side in alt:
+            if name not in ref.unknowns:
+                return "skip", ""
+            tree = side_tree(side, cx)
+            if tree is None or free_symbols(tree):
+                return "unverifiable", "could not be evaluated"
+            try:
+                vals = [evaluate(t, {}) for t in expand_pm(tree)]
+            except EvalError:
+                return "unverifiable", "could not be evaluated"
+            options = [dict(o, **{name: (v, side)}) for o in options for v in vals]
+        stated = options if stated == [{}] else stated + options
+    names = set().union(*(s.keys() for s in stated))
+
+    def same(a: dict, sol: dict) -> bool:
+        return all(values_match(a[n][0], sol[n], a[n][1], None) is True for n in names)
+
+    missing_in_ref = [a for a in stated if not any(same(a, sol) for sol in ref.solutions)]
+    if missing_in_ref:
+        bad = missing_in_ref[0]
+        shown = ", ".join(f"{n} = {fmt(bad[n][0])}" for n in sorted(bad))
+        return "wrong", f"{shown} is not a solution; the reference answer is {ref.text}"
+    complete = ans.how in ("phrase", "boxed") or len(stated) > 1
+    if complete:
+        projected = {tuple((n, sol[n]) for n in sorted(names)) for sol in ref.solutions}
+        covered = {
+            tuple((n, sol[n]) for n in sorted(names))
+            for sol in ref.solutions
+            if any(same(a, sol) for a in stated)
+        }
+        if covered != projected:
+            return "wrong", f"incomplete: the reference answer is {ref.text}"
+    return "ok", ""

@@ -1,0 +1,399 @@
+"""Claim extraction: equations and chains, solution lists and final-answer statements, each with
+its span in the turn's text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
+from tutorforge.verifiers.latex import Normalized, normalize
+from tutorforge.verifiers.lexer import KEYWORDS, Token, tokenize
+from tutorforge.verifiers.limits import MAX_SIDE_TOKENS
+
+_WINDOW_KINDS = {"num", "var", "const", "func", "op", "lp", "rp", "pow", "bang", "of", "deriv", "int", "dx"}
+_WINDOW_KINDS |= {"ufunc", "opaque"}
+_BAD_BEFORE_START = {"num", "var", "const", "rp", "pow", "bang", "of", "func", "deriv", "int", "dx", "op"}
+_SENTENCE_END = {".", "?", "!", "\n"}
+
+_ANSWER_PHRASE = re.compile(
+    r"\b(?:final\s+|correct\s+|right\s+)?answer\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)(?!\s*(?:not|n't|wrong|incorrect|correct|right)\b)",
+    re.I,
+)
+_QUOTE_BEFORE = re.compile(
+    r"\b(?:you(?:'ve|'re|\s+have|\s+are)?\s+(?:said|wrote|written|got|gotten|calculated|computed|found|claimed|"
+    r"mentioned|put|did|used|say|saying|think|thought|wrote\s+down|stated|concluded|answered|seem|meant)|"
+    r"your\s+(?:answer|calculation|work|step|result|solution|equation|claim)|instead\s+of|rather\s+than|"
+    r"(?:is|was)\s+it\s+(?:really|true)|suppose|what\s+if|mistakenly|wrongly|incorrectly)\b",
+    re.I,
+)
+_NOT_BEFORE = re.compile(r"\b(?:not|no|isn't|never)\W*$", re.I)
+_NEGATED_AFTER = re.compile(
+    r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:not|isn't|wasn't|doesn't|does\s+not|"
+    r"can't|cannot|incorrect|wrong|false|a\s+mistake|an\s+error|mistaken)\b",
+    re.I,
+)
+
+
+@dataclass
+class Chain:
+    """`a = b = c`: its sides, and which links are approximate or written as words."""
+
+    sides: list[Side]
+    approx: list[bool]
+    weak: list[bool]
+    span: tuple[int, int] = (0, 0)  # normalized char range
+    asserted: bool = True  # False when quoted, negated or asked
+    question: bool = False
+
+    @property
+    def assignment(self) -> str | None:
+        """The variable when the chain reads `v = … = value`."""
+        return self.sides[0].bare_symbol
+
+
+@dataclass
+class Answer:
+    """A final-answer statement: values (alternatives) or assignments."""
+
+    how: str  # phrase | boxed | lastline | conclusion | solutions
+    span: tuple[int, int]
+    values: list[Side] = field(default_factory=list)
+    assignments: list[list[tuple[str, Side]]] = field(
+        default_factory=list
+    )  # alternatives of joint assignments
+    asserted: bool = True
+
+
+@dataclass
+class Extraction:
+    norm: Normalized
+    tokens: list[Token]
+    chains: list[Chain]
+    answers: list[Answer]
+    too_complex: list[tuple[int, int]]  # normalized spans of expressions past the limits
+    sentence_of: list[int]  # sentence number of each token
+    sentences: list[tuple[int, int]]  # normalized char range of each sentence
+
+
+def _sentences(tokens: list[Token], text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    of: list[int] = []
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    for t in tokens:
+        of.append(len(ranges))
+        if (t.kind == "punct" and t.value in _SENTENCE_END) or t.kind == "bang":
+            if t.value == "." and t.end < len(text) and not text[t.end].isspace():
+                continue
+            ranges.append((start, t.end))
+            start = t.end
+    ranges.append((start, len(text)))
+    return of, ranges
+
+
+def _window_start(tokens: list[Token], k: int, floor: int) -> int:
+    s = k
+    while s - 1 >= floor and k - s < MAX_SIDE_TOKENS + 1:
+        t = tokens[s - 1]
+        if t.kind in _WINDOW_KINDS:
+            s -= 1
+            continue
+        if t.kind == "word" and s - 2 >= floor and t.value.lower() not in KEYWORDS:
+            before = tokens[s - 2]
+            if before.kind == "num" or (before.kind == "word" and before.value.lower() == "per"):
+                s -= 1
+                continue
+            if before.kind == "op" and before.value == "/" and before.end == t.start:
+                s -= 1
+                continue
+        if t.kind == "word" and t.value.lower() == "per" and s - 2 >= floor and tokens[s - 2].kind == "word":
+            s -= 1
+            continue
+        break
+    return s
+
+
+def _left_side(tokens: list[Token], k: int, floor: int) -> Side | None:
+    lo = _window_start(tokens, k, floor)
+    if k - lo > MAX_SIDE_TOKENS:
+        raise TooComplex("expression too long")
+    starts = []
+    depth = 0
+    for s in range(k - 1, lo - 1, -1):
+        kind = tokens[s].kind
+        if kind == "rp":
+            depth += 1
+        elif kind == "lp":
+            depth -= 1
+            if depth < 0:
+                break
+        if depth == 0:
+            starts.append(s)
+    for s in reversed(starts):
+        if s > 0 and tokens[s - 1].kind in _BAD_BEFORE_START and s - 1 >= floor:
+            continue
+        if s > 0 and tokens[s - 1].kind in ("word", "other") and tokens[s - 1].end == tokens[s].start:
+            continue
+        try:
+            side = scan(tokens, s, k)
+        except NoExpr:
+            continue
+        if side.end == k:
+            return side
+    return None
+
+
+def _right_side(tokens: list[Token], k: int) -> Side | None:
+    try:
+        return scan(tokens, k + 1, len(tokens))
+    except NoExpr:
+        return None
+
+
+def _acceptable(left: Side, right: Side, eq: Token) -> bool:
+    if not eq.weak:
+        return True
+    if left.special:
+        return True
+    return left.operators > 0 and right.bare_number
+
+
+def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
+    chains: list[Chain] = []
+    cur: Chain | None = None
+    floor = 0
+    for k, t in enumerate(tokens):
+        if t.kind != "eq" or k < floor:
+            continue
+        try:
+            if cur is not None and cur.sides[-1].end == k:
+                right = _right_side(tokens, k)
+                if right is not None and _acceptable(cur.sides[-1], right, t):
+                    cur.sides.append(right)
+                    cur.approx.append(t.approx)
+                    cur.weak.append(t.weak)
+                    floor = right.end
+                    continue
+            cur = None
+            left = _left_side(tokens, k, floor)
+            right = _right_side(tokens, k) if left is not None else None
+        except TooComplex:
+            too_complex.append((t.start, t.end))
+            cur = None
+            floor = k + 1
+            continue
+        if left is None or right is None or not _acceptable(left, right, t):
+            continue
+        if left.bare_number and left.start > 0 and tokens[left.start - 1].kind == "word":
+            continue  # "in the final 5 floors = 120 minutes": the number belongs to the words before it
+        cur = Chain([left, right], [t.approx], [t.weak])
+        chains.append(cur)
+        floor = right.end
+    for c in chains:
+        c.span = (tokens[c.sides[0].start].start, tokens[c.sides[-1].end - 1].end)
+    return chains
+
+
+def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], sentences, tokens) -> None:
+    for c in chains:
+        c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences)
+
+
+def _asserted(
+    span: tuple[int, int], first_token: int, text: str, sentence_of, sentences
+) -> tuple[bool, bool]:
+    s_idx = sentence_of[first_token] if first_token < len(sentence_of) else len(sentences) - 1
+    s_start, s_end = sentences[s_idx]
+    before = text[s_start : span[0]]
+    after = text[span[1] : s_end]
+    question = text[s_start:s_end].rstrip().endswith("?")
+    quoted = before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+    asserted = not (
+        quoted or _QUOTE_BEFORE.search(before) or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after)
+    )
+    return asserted, question
+
+
+def _solution_groups(chains: list[Chain], tokens: list[Token]) -> list[Answer]:
+    """Runs of `v = value` chains joined only by `or`, `and` or commas: "x = 2 or x = 3", "x = 2, y = 3"."""
+    groups: list[list[Chain]] = []
+    for c in chains:
+        if c.assignment is None or len(c.sides) < 2:
+            continue
+        if groups and _joined(groups[-1][-1], c, tokens):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    out = []
+    for g in groups:
+        names = [c.assignment for c in g]
+        if len(set(names)) == len(names):  # one joint assignment (a system)
+            alts = [[(c.assignment, c.sides[-1]) for c in g]]
+        elif len(set(names)) == 1:
+            alts = [[(c.assignment, c.sides[-1])] for c in g]
+        else:
+            continue
+        span = (g[0].span[0], g[-1].span[1])
+        out.append(Answer("solutions", span, assignments=alts, asserted=all(c.asserted for c in g)))
+    return out
+
+
+def _joined(a: Chain, b: Chain, tokens: list[Token]) -> bool:
+    between = tokens[a.sides[-1].end : b.sides[0].start]
+    return (
+        all(t.kind == "sep" or (t.kind == "punct" and t.value == ",") for t in between) and len(between) <= 2
+    )
+
+
+def _phrase_answers(
+    ex_text: str, tokens: list[Token], chains: list[Chain], groups: list[Answer]
+) -> list[Answer]:
+    out = []
+    for m in _ANSWER_PHRASE.finditer(ex_text):
+        k = next((i for i, t in enumerate(tokens) if t.start >= m.end()), None)
+        if k is None:
+            continue
+        group = next((g for g in groups if tokens[k].start == g.span[0]), None)
+        if group is not None:
+            out.append(Answer("phrase", (m.start(), group.span[1]), assignments=group.assignments))
+            continue
+        chain = next((c for c in chains if c.sides[0].start == k), None)
+        if chain is not None:
+            out.append(Answer("phrase", (m.start(), chain.span[1]), values=[chain.sides[-1]]))
+            continue
+        values = _value_list(tokens, k)
+        if values:
+            out.append(Answer("phrase", (m.start(), tokens[values[-1].end - 1].end), values=values))
+    return out
+
+
+def _value_list(tokens: list[Token], k: int) -> list[Side]:
+    """`5`, `2 or 3`, `-5 and 5`: values separated by `or`/`and`/commas."""
+    values = []
+    while k < len(tokens):
+        try:
+            side = scan(tokens, k, len(tokens))
+        except (NoExpr, TooComplex):
+            break
+        values.append(side)
+        k = side.end
+        if k < len(tokens) and (
+            tokens[k].kind == "sep" or (tokens[k].kind == "punct" and tokens[k].value == ",")
+        ):
+            if k + 1 < len(tokens) and tokens[k + 1].kind == "sep":
+                k += 1
+            k += 1
+            continue
+        break
+    return values
+
+
+def _boxed_answers(norm: Normalized, tokens: list[Token], groups: list[Answer]) -> list[Answer]:
+    out = []
+    for a, b in norm.boxed:
+        inside = [i for i, t in enumerate(tokens) if a <= t.start and t.end <= b]
+        if not inside:
+            continue
+        group = next((g for g in groups if a <= g.span[0] and g.span[1] <= b), None)
+        if group is not None:
+            out.append(Answer("boxed", (a, b), assignments=group.assignments))
+            continue
+        sub = tokens[inside[0] : inside[-1] + 1]
+        sides = _value_list(sub, 0)
+        # the value is what the box ends with: \boxed{x = 5}, \boxed{12 + 3 = 15}
+        eqs = [i for i, t in enumerate(sub) if t.kind == "eq"]
+        if eqs:
+            sides = _value_list(sub, eqs[-1] + 1)
+        if sides and sides[-1].end == len(sub):
+            out.append(Answer("boxed", (a, b), values=_shift(sides, inside[0])))
+    return out
+
+
+def _shift(sides: list[Side], offset: int) -> list[Side]:
+    for s in sides:
+        s.start += offset
+        s.end += offset
+    return sides
+
+
+_LAST_LINE = re.compile(r"\n[ \t]*(-?[ \t]?\$?[ \t]?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]*\.?[ \t]*$")
+
+
+def _last_line_answer(ex_text: str, tokens: list[Token]) -> list[Answer]:
+    """A turn whose last line is one number (the GSM8K / MathDial convention)."""
+    m = _LAST_LINE.search(ex_text)
+    if not m:
+        return []
+    k = next((i for i, t in enumerate(tokens) if t.start >= m.start(1)), None)
+    if k is None:
+        return []
+    try:
+        side = scan(tokens, k, len(tokens))
+    except (NoExpr, TooComplex):
+        return []
+    return [Answer("lastline", m.span(1), values=[side])]
+
+
+def extract(text: str, unknowns: frozenset[str] = frozenset()) -> Extraction:
+    """All claims of one turn."""
+    norm = normalize(text)
+    ex_text = norm.text
+    tokens = tokenize(ex_text, unknowns, norm.math)
+    too_complex: list[tuple[int, int]] = []
+    chains = _chains(tokens, too_complex)
+    sentence_of, sentences = _sentences(tokens, ex_text)
+    _mark_assertions(chains, ex_text, sentence_of, sentences, tokens)
+    groups = _solution_groups(chains, tokens)
+    answers = _phrase_answers(ex_text, tokens, chains, groups)
+    answers += _boxed_answers(norm, tokens, groups)
+    answers += _last_line_answer(ex_text, tokens)
+    for a in answers:
+        first = next((i for i, t in enumerate(tokens) if t.start >= a.span[0]), 0)
+        a.asserted = _asserted(a.span, first, ex_text, sentence_of, sentences)[0]
+    answers += groups
+    return Extraction(norm, tokens, chains, answers, too_complex, sentence_of, sentences)
+
+
+_CONCLUSION = re.compile(
+    r"(?:^|[,;:])\W*(?:and\s+)?(?:so|which\s+means|meaning|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|in\s+the\s+end|"
+    r"that\s+means|this\s+means|which\s+means)\b",
+    re.I,
+)
+
+
+def _same_noun(word: str, unit: str) -> bool:
+    w, u = word.lower(), unit.lower()
+    return w == u or w.rstrip("s") == u.rstrip("s") or w.removesuffix("es") == u.removesuffix("es")
+
+
+def conclusion_answer(ex: Extraction, unit: str, money: bool) -> list[Answer]:
+    """A closing sentence stating the asked-for quantity: "So she bought 10 spoons.", "So he pays $34."."""
+    if not unit and not money:
+        return []
+    nums = [i for i, t in enumerate(ex.tokens) if t.kind == "num" and not t.mulword]
+    if not nums:
+        return []
+    k = nums[-1]
+    t = ex.tokens[k]
+    s_start, s_end = ex.sentences[ex.sentence_of[k]]
+    marker = None
+    for m in _CONCLUSION.finditer(ex.norm.text, s_start, t.start):
+        marker = m
+    if marker is None:
+        return []
+    if any(c.span[0] <= t.start < c.span[1] for c in ex.chains):
+        return []
+    if any(a.span[0] <= t.start < a.span[1] for a in ex.answers):
+        return []
+    nxt = ex.tokens[k + 1] if k + 1 < len(ex.tokens) else None
+    noun = (
+        nxt is not None
+        and nxt.kind == "word"
+        and (_same_noun(nxt.value, unit) or (money and nxt.value.lower() in ("dollars", "dollar")))
+    )
+    if not (noun or (money and t.money)):
+        return []
+    end = nxt.end if noun else t.end
+    ans = Answer("conclusion", (t.start, end), values=[scan(ex.tokens, k, k + 1)])
+    ans.asserted = _asserted(ans.span, k, ex.norm.text, ex.sentence_of, ex.sentences)[0]
+    return [ans]

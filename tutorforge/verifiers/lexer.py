@@ -1,0 +1,259 @@
+"""Tokens of a turn's text: numbers (with currency, percent, thousands separators), operators in
+symbols and in words, variables, functions, relations, words and punctuation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+_TOKEN = re.compile(
+    r"""
+    (?P<time>\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\b\.?)?)
+   |(?P<num>(?:\$\s?)?(?:\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d+)(?:\.\d+)?|(?:\$\s?)?\.\d+)
+   |(?P<deriv>\bd\s*/\s*d(?P<dvar>[a-zA-Z])\b)
+   |(?P<word>[A-Za-z]+(?:_[A-Za-z0-9]+)?(?:'[a-z]+)?)
+   |(?P<op>\*\*|[-+*/^×·⋅÷±∓−–])
+   |(?P<lp>[(\[])
+   |(?P<rp>[)\]])
+   |(?P<eq>==?|≈|≅)
+   |(?P<bang>!)
+   |(?P<pct>%)
+   |(?P<sup>[²³])
+   |(?P<sqrt>√)
+   |(?P<int>∫)
+   |(?P<pi>π)
+   |(?P<opaque>\ue000)
+   |(?P<punct>[.,;:?\n"“”])
+   |(?P<other>\S)
+    """,
+    re.X,
+)
+
+OPS = {
+    "+": "+",
+    "-": "-",
+    "−": "-",
+    "–": "-",
+    "*": "*",
+    "×": "*",
+    "·": "*",
+    "⋅": "*",
+    "/": "/",
+    "÷": "/",
+    "^": "^",
+    "**": "^",
+    "±": "±",
+    "∓": "±",
+}
+WORD_OPS = {"times": "*", "plus": "+", "minus": "-"}
+TWO_WORD_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/"}
+WEAK_EQ = {"is", "are", "was", "were", "makes", "gives", "would be", "will be"}
+STRONG_WORD_EQ = {"equals", "equal to"}
+FUNCTIONS = {
+    "sqrt": "sqrt",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "ln": "ln",
+    "log": "log",
+    "exp": "exp",
+    "abs": "abs",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "floor": "floor",
+    "ceil": "ceil",
+    "binomial": "binomial",
+    "log10": "log10",
+}
+MULTIPLIER_WORDS = {
+    "half": Fraction(1, 2),
+    "twice": Fraction(2),
+    "double": Fraction(2),
+    "triple": Fraction(3),
+    "thrice": Fraction(3),
+    "third": Fraction(1, 3),
+    "quarter": Fraction(1, 4),
+}
+GREEK = {"alpha", "beta", "gamma", "theta", "lambda", "mu", "phi", "omega", "tau", "sigma", "rho", "delta"}
+USER_FUNCTIONS = {"f", "g", "h", "F", "G", "H"}
+NOT_VARIABLES = {"a", "A", "I"}
+SEPARATORS = {"or", "and"}
+# Words that never act as a unit after a number.
+KEYWORDS = (
+    set(WORD_OPS)
+    | WEAK_EQ
+    | STRONG_WORD_EQ
+    | SEPARATORS
+    | set(FUNCTIONS)
+    | set(MULTIPLIER_WORDS)
+    | {"of", "equal", "by", "multiplied", "divided", "per", "x", "squared", "cubed", "percent", "so", "then"}
+    | {"to", "from", "in", "on", "for", "with", "at", "the", "a", "an", "which", "that", "this", "if", "not"}
+)
+
+
+@dataclass
+class Token:
+    kind: str  # num var const func ufunc op lp rp eq bang pct pow deriv int dx word sep punct other opaque
+    start: int
+    end: int
+    text: str
+    value: object = None  # Fraction for num, name for var/func/const/deriv/dx, operator for op
+    money: bool = False
+    decimals: int = 0  # digits after the point of a written decimal
+    weak: bool = False  # an equality written as a word ("is"), checked only in narrow forms
+    approx: bool = False
+    mulword: bool = False  # "twice", "half", ...: multiplies what follows without an operator
+    math: bool = False  # inside a LaTeX math segment: whitespace does not separate factors
+
+
+def _num_token(m: re.Match) -> Token:
+    raw = m.group()
+    money = raw.startswith("$")
+    digits = raw.lstrip("$ ").replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return Token("num", m.start(), m.end(), raw, Fraction(digits), money=money, decimals=decimals)
+
+
+def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tuple = ()) -> list[Token]:
+    """Split `text` into tokens; word operators and relations are folded into operator tokens."""
+    raw: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        s, e = m.span()
+        if kind == "num":
+            raw.append(_num_token(m))
+        elif kind == "deriv":
+            raw.append(Token("deriv", s, e, m.group(), m.group("dvar")))
+        elif kind == "word":
+            raw.append(Token("word", s, e, m.group(), m.group()))
+        elif kind == "op":
+            raw.append(Token("op", s, e, m.group(), OPS[m.group()]))
+        elif kind == "eq":
+            raw.append(Token("eq", s, e, m.group(), "=", approx=m.group() in ("≈", "≅")))
+        elif kind == "sup":
+            raw.append(Token("pow", s, e, m.group(), Fraction(2 if m.group() == "²" else 3)))
+        elif kind == "sqrt":
+            raw.append(Token("func", s, e, m.group(), "sqrt"))
+        elif kind == "pi":
+            raw.append(Token("const", s, e, m.group(), "pi"))
+        else:
+            raw.append(Token(kind, s, e, m.group(), m.group()))
+    if math_ranges:
+        for t in raw:
+            t.math = any(a <= t.start < b for a, b in math_ranges)
+    return _fold_words(raw, text, unknowns)
+
+
+def _fold_words(raw: list[Token], text: str, unknowns: frozenset[str]) -> list[Token]:
+    out: list[Token] = []
+    i, n = 0, len(raw)
+    while i < n:
+        t = raw[i]
+        nxt = raw[i + 1] if i + 1 < n else None
+        if t.kind == "num" and nxt is not None and nxt.kind == "pct" and nxt.start - t.end <= 1:
+            t.value = t.value / 100
+            t.kind, t.end, t.text = "num", nxt.end, text[t.start : nxt.end]
+            t.decimals = -1  # marks a percent
+            out.append(t)
+            i += 2
+            continue
+        if t.kind != "word":
+            out.append(t)
+            i += 1
+            continue
+        w = t.value
+        lw = w.lower()
+        after = nxt.value.lower() if nxt is not None and nxt.kind == "word" else None
+        if (lw, after) in TWO_WORD_OPS:
+            out.append(Token("op", t.start, nxt.end, text[t.start : nxt.end], TWO_WORD_OPS[(lw, after)]))
+            i += 2
+            continue
+        if lw == "equal" and after == "to":
+            out.append(Token("eq", t.start, nxt.end, text[t.start : nxt.end], "="))
+            i += 2
+            continue
+        if lw == "is" and after == "equal" and i + 2 < n and raw[i + 2].text.lower() == "to":
+            out.append(Token("eq", t.start, raw[i + 2].end, text[t.start : raw[i + 2].end], "="))
+            i += 3
+            continue
+        if lw in ("would", "will") and after == "be":
+            out.append(Token("eq", t.start, nxt.end, text[t.start : nxt.end], "=", weak=True))
+            i += 2
+            continue
+        if lw in ("derivative", "integral") and after == "of":
+            kind = "deriv" if lw == "derivative" else "int"
+            out.append(Token(kind, t.start, nxt.end, text[t.start : nxt.end], None))
+            i += 2
+            continue
+        folded = _fold_word(t, lw, raw, i, text, unknowns, out)
+        if folded is not None:
+            out.append(folded)
+        i += 1
+    return out
+
+
+def _fold_word(
+    t: Token, lw: str, raw: list[Token], i: int, text: str, unknowns: frozenset[str], out: list[Token]
+) -> Token | None:
+    """The token a word stands for (None when it folds into the previous number)."""
+    w = t.value
+    prev = out[-1] if out else None
+    nxt = raw[i + 1] if i + 1 < len(raw) else None
+    if lw in WORD_OPS:
+        return Token("op", t.start, t.end, w, WORD_OPS[lw])
+    if lw == "equals":
+        return Token("eq", t.start, t.end, w, "=")
+    if lw in WEAK_EQ:
+        return Token("eq", t.start, t.end, w, "=", weak=True)
+    if lw in SEPARATORS:
+        return Token("sep", t.start, t.end, w, lw)
+    if lw == "percent" and prev is not None and prev.kind == "num" and prev.decimals >= 0:
+        prev.value = prev.value / 100
+        prev.decimals = -1
+        prev.end, prev.text = t.end, text[prev.start : t.end]
+        return None
+    if lw in ("squared", "cubed"):
+        return Token("pow", t.start, t.end, w, Fraction(2 if lw == "squared" else 3))
+    if lw in MULTIPLIER_WORDS or (
+        lw.endswith("s") and lw[:-1] in ("third", "quarter") and prev and prev.kind == "num"
+    ):
+        base = lw[:-1] if lw not in MULTIPLIER_WORDS else lw
+        return Token("num", t.start, t.end, w, MULTIPLIER_WORDS[base], mulword=True)
+    if lw == "of":
+        return Token("of", t.start, t.end, w, "*")
+    if lw in FUNCTIONS and (nxt is None or nxt.kind != "word"):
+        return Token("func", t.start, t.end, w, FUNCTIONS[lw])
+    if lw == "pi":
+        return Token("const", t.start, t.end, w, "pi")
+    if w == "x" and _is_times(prev, nxt, t, unknowns):
+        return Token("op", t.start, t.end, w, "*")
+    if len(w) == 2 and w[0] == "d" and w[1].isalpha():
+        return Token("dx", t.start, t.end, w, w[1])
+    if w in USER_FUNCTIONS and nxt is not None and nxt.kind == "lp" and nxt.start == t.end:
+        return Token("ufunc", t.start, t.end, w, w)
+    if w == "e":
+        return Token("const", t.start, t.end, w, "E")
+    if _is_variable(w, unknowns):
+        return Token("var", t.start, t.end, w, w)
+    return t
+
+
+def _is_times(prev: Token | None, nxt: Token | None, t: Token, unknowns: frozenset[str]) -> bool:
+    """`x` between two numbers, spaced on both sides ("12 x 3", "$2.50 x 4"), is multiplication."""
+    if prev is None or nxt is None:
+        return False
+    spaced = prev.end < t.start and nxt.start > t.end
+    before = prev.kind in ("num", "rp") or (prev.kind == "word" and prev.value.lower() not in KEYWORDS)
+    return spaced and before and nxt.kind in ("num", "lp")
+
+
+def _is_variable(w: str, unknowns: frozenset[str]) -> bool:
+    if w in unknowns:
+        return True
+    if len(w) == 1:
+        return w not in NOT_VARIABLES
+    if "_" in w and len(w.split("_")[0]) == 1:
+        return True
+    return w in GREEK

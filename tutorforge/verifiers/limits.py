@@ -1,0 +1,17 @@
+"""Size, depth and time limits applied before any parsing or arithmetic."""
+
+from __future__ import annotations
+
+MAX_TURN_CHARS = 50_000  # longer turns are not scanned: the verdict is `unverifiable`
+MAX_CLAIMS = 200  # claims past this count in one turn are not checked
+MAX_SIDE_TOKENS = 400  # tokens in one side of an equation
+MAX_DEPTH = 40  # nesting of parentheses, fractions and function calls
+MAX_LATEX_CHARS = 2_000  # one LaTeX side sent to latex2sympy
+MAX_EXPONENT = 10_000  # |n| in a**n with a rational base
+MAX_BITS = 20_000  # size of any exact intermediate (numerator or denominator)
+MAX_FACTORIAL = 1_000  # n! is computed only for n up to this
+MAX_IR_NODES = 2_000  # nodes in a parsed expression
+MAX_SYMBOLIC_CLAIMS = 8  # claims per turn sent to the worker pool
+DEFAULT_TIMEOUT = 2.0  # seconds per claim in the worker pool
+WORKER_STARTUP_TIMEOUT = 60.0  # seconds for a worker to import sympy and report ready
+WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space limit of a worker process

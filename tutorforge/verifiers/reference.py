@@ -1,0 +1,145 @@
+"""The reference answer, parsed once per answer string, and what the problem's question asks for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from tutorforge.verifiers.claims import extract
+from tutorforge.verifiers.exprscan import NoExpr, TooComplex, scan
+from tutorforge.verifiers.numeric import EvalError, Value, evaluate, expand_pm, free_symbols
+from tutorforge.verifiers.safeparse import Rejected, to_tree
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A parsed reference answer.
+
+    kind: `value` (a number), `solutions` (values of the unknowns), `expr` (an expression in free
+    symbols) or `unparsed` (compared only by math-verify in the worker pool).
+    """
+
+    text: str
+    kind: str
+    unknowns: tuple[str, ...] = ()
+    value: Value | None = None
+    tree: tuple | None = None
+    solutions: tuple[dict, ...] = ()  # each maps every unknown to its value
+    percent: bool = False
+
+    @property
+    def values(self) -> list[Value]:
+        """The numbers a student could state as the answer."""
+        if self.kind == "value" and self.value is not None:
+            return [self.value]
+        return [v for sol in self.solutions for v in sol.values()]
+
+
+@dataclass(frozen=True)
+class ProblemInfo:
+    """What the question asks for, read from the problem statement."""
+
+    unit: str = ""  # the counted noun in "How many spoons ...", "" when unknown
+    money: bool = False
+    symbols: frozenset[str] = field(default_factory=frozenset)
+
+
+def _side_tree(side) -> tuple | None:
+    if side.opaque:
+        return None
+    try:
+        return to_tree(side.source, tuple(side.numbers))
+    except Rejected:
+        return None
+
+
+def _value(tree: tuple) -> Value | None:
+    try:
+        v = evaluate(tree, {})
+    except EvalError:
+        return None
+    return v if not hasattr(v, "d") else None
+
+
+@lru_cache(maxsize=4096)
+def parse_reference(answer: str, unknowns: tuple[str, ...]) -> Reference:
+    """Parse a reference answer: "10", "7/12", "x = 5", "x = 2 or x = 3", "x = 2, y = 3", "12(3x + 1)^3"."""
+    ex = extract(answer, frozenset(unknowns))
+    groups = [a for a in ex.answers if a.how == "solutions"]
+    if groups and len(groups) == 1:
+        return _solutions_reference(answer, groups[0], unknowns)
+    content = [i for i, t in enumerate(ex.tokens) if t.kind not in ("punct",)]
+    if content:
+        try:
+            side = scan(ex.tokens, content[0], len(ex.tokens))
+        except (NoExpr, TooComplex):
+            side = None
+        if side is not None and side.end > content[-1]:
+            tree = _side_tree(side)
+            if tree is not None:
+                return _value_reference(answer, tree, unknowns, side.percent)
+    return Reference(answer, "unparsed", unknowns)
+
+
+def _solutions_reference(answer: str, group, unknowns: tuple[str, ...]) -> Reference:
+    names = tuple(unknowns) or tuple(dict.fromkeys(n for alt in group.assignments for n, _ in alt))
+    solutions = []
+    for alt in group.assignments:
+        options: list[dict] = [{}]
+        for name, side in alt:
+            tree = _side_tree(side)
+            if tree is None:
+                return Reference(answer, "unparsed", names)
+            vals = [_value(t) for t in expand_pm(tree)]
+            if any(v is None for v in vals):
+                return Reference(answer, "unparsed", names)
+            options = [dict(o, **{name: v}) for o in options for v in vals]
+        solutions.extend(options)
+    return Reference(answer, "solutions", names, solutions=tuple(solutions))
+
+
+def _value_reference(answer: str, tree: tuple, unknowns: tuple[str, ...], percent: bool) -> Reference:
+    if free_symbols(tree):
+        return Reference(answer, "expr", unknowns, tree=tree)
+    vals = [_value(t) for t in expand_pm(tree)]
+    if any(v is None for v in vals):
+        return Reference(answer, "unparsed", unknowns)
+    if len(unknowns) == 1:
+        sols = tuple({unknowns[0]: v} for v in vals)
+        return Reference(
+            answer, "solutions", unknowns, value=vals[0], tree=tree, solutions=sols, percent=percent
+        )
+    if len(vals) > 1:
+        return Reference(answer, "unparsed", unknowns)
+    return Reference(answer, "value", unknowns, value=vals[0], tree=tree, percent=percent)
+
+
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:more\s+|fewer\s+|less\s+|total\s+|different\s+)?([a-z]+)", re.I)
+_HOW_MUCH = re.compile(
+    r"\bhow\s+much\b|\bcost\b|\bdollars\b|\$|\bmoney\b|\bprice\b|\bpay\b|\bspend\b|\bearn", re.I
+)
+_QUESTION = re.compile(r"[^.?!]*\?")
+_LETTER = re.compile(r"(?<![A-Za-z'])([a-z])(?![A-Za-z'])")
+
+
+@lru_cache(maxsize=4096)
+def problem_info(problem: str) -> ProblemInfo:
+    """The answer's unit and the single-letter symbols a problem statement uses."""
+    questions = _QUESTION.findall(problem) or [problem]
+    q = questions[-1]
+    m = _HOW_MANY.search(q)
+    unit = m.group(1).lower() if m else ""
+    money = bool(re.search(r"\bhow\s+much\b", q, re.I)) and bool(_HOW_MUCH.search(problem))
+    symbols = frozenset(s for s in _LETTER.findall(problem) if s not in ("a", "i"))
+    return ProblemInfo(unit=unit, money=money, symbols=symbols)
+
+
+def unknowns_for(ctx_unknowns: list[str], answer: str | None) -> tuple[str, ...]:
+    """The unknowns: as given, else the names the reference answer assigns ("x = 5")."""
+    if ctx_unknowns:
+        return tuple(ctx_unknowns)
+    if answer and "=" in answer:
+        names = re.findall(r"(?<![A-Za-z\\])([A-Za-z])\s*=", answer)
+        return tuple(dict.fromkeys(names))
+    return ()

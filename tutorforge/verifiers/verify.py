@@ -1,0 +1,200 @@
+"""verify_turn: every claim of one turn checked, with a verdict and flags that point at the text."""
+
+from __future__ import annotations
+
+from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain, side_tree
+from tutorforge.verifiers.claims import Answer, Extraction, conclusion_answer, extract
+from tutorforge.verifiers.exprscan import Side
+from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
+from tutorforge.verifiers.numeric import free_symbols, tree_from_json
+from tutorforge.verifiers.pool import get_pool
+from tutorforge.verifiers.reference import Reference, parse_reference, problem_info, unknowns_for
+from tutorforge.verifiers.roles import affirmation, student_error, student_has_stated
+from tutorforge.verifiers.types import Flag, TurnVerdict, VerifyContext
+
+_MAX_CLAIM_TEXT = 200
+
+
+class _Budget:
+    """Calls into the worker pool for one turn: each bounded by `timeout`, at most `limit` of them."""
+
+    def __init__(self, timeout: float, limit: int = MAX_SYMBOLIC_CLAIMS):
+        self.timeout = timeout
+        self.left = limit
+
+    def call(self, op: str, payload: dict) -> dict | None:
+        if self.left <= 0 or self.timeout <= 0:
+            return None
+        self.left -= 1
+        return get_pool().call(op, payload, self.timeout)
+
+
+def _latex_parser(ex: Extraction, text: str, budget: _Budget):
+    def parse(side: Side) -> tuple | None:
+        start = ex.tokens[side.start].start
+        end = ex.tokens[side.end - 1].end
+        a, b = ex.norm.original_span(start, end)
+        reply = budget.call("latex", {"latex": text[a:b]})
+        if reply is None or "tree" not in reply:
+            return None
+        try:
+            return tree_from_json(reply["tree"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    return parse
+
+
+def _counts(asserted: bool, question: bool, role: str) -> bool:
+    """A teacher's question or quotation is not a claim of the teacher's; a student's question still is."""
+    if not asserted:
+        return False
+    return not (question and role == "teacher")
+
+
+def _answers(ex: Extraction, ctx: VerifyContext) -> list[Answer]:
+    info = problem_info(ctx.problem or "")
+    answers = ex.answers + conclusion_answer(ex, info.unit, info.money)
+    explicit = [a for a in answers if a.how in ("phrase", "boxed")]
+    return [
+        a
+        for a in answers
+        if a.how in ("phrase", "boxed")
+        or not any(e.span[0] <= a.span[0] and a.span[1] <= e.span[1] for e in explicit)
+    ]
+
+
+def _flag(text: str, ex: Extraction, f: Finding) -> Flag:
+    a, b = ex.norm.original_span(f.start, f.end)
+    a, b = max(0, min(a, len(text))), max(0, min(b, len(text)))
+    return Flag(
+        kind=f.kind, claim=text[a:b][:_MAX_CLAIM_TEXT], span=(a, b), detail=f.detail, severity=f.severity
+    )
+
+
+def _stated_expr_checker(ref: Reference, cx: CheckContext):
+    def stated(text: str) -> bool:
+        ex = extract(text, cx.unknowns)
+        sides = [c.sides[-1] for c in ex.chains] + [v for a in ex.answers for v in a.values]
+        for side in sides:
+            tree = side_tree(side, cx) if not side.opaque else None
+            if (
+                tree is not None
+                and free_symbols(tree)
+                and check_answer(Answer("phrase", (0, 0), [side]), cx)[0] == "ok"
+            ):
+                return True
+        return False
+
+    return stated
+
+
+def verify_turn(text: str, role: str, ctx: VerifyContext, *, timeout: float = DEFAULT_TIMEOUT) -> TurnVerdict:
+    """Check every math claim in one turn; never raises, never runs longer than the claim timeouts allow."""
+    try:
+        return _verify(text or "", role, ctx, timeout)
+    except RecursionError:
+        return TurnVerdict(
+            "unverifiable", [Flag("unparseable", "", (0, 0), "nested too deeply", "info")], claims=1
+        )
+    except Exception as exc:  # a verifier bug must not stop a batch: report it on the turn
+        detail = f"verifier failed: {type(exc).__name__}"
+        return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
+
+
+def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVerdict:
+    if len(text) > MAX_TURN_CHARS:
+        detail = f"turn is {len(text)} characters; the limit is {MAX_TURN_CHARS}"
+        return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
+    unknowns = unknowns_for(list(ctx.unknowns or []), ctx.answer)
+    answer = (ctx.answer or "").strip()
+    ref = parse_reference(answer, unknowns) if answer and len(answer) <= 2000 else None
+    ex = extract(text, frozenset(unknowns))
+    budget = _Budget(timeout)
+    cx = CheckContext(frozenset(unknowns), ref, budget.call, _latex_parser(ex, text, budget))
+    findings: list[Finding] = []
+    claims = 0
+    unverifiable = 0
+    for start, end in ex.too_complex:
+        findings.append(Finding("unparseable", start, end, "past the size or nesting limits", "info"))
+        unverifiable += 1
+    for chain in ex.chains[:MAX_CLAIMS]:
+        if not _counts(chain.asserted, chain.question, role):
+            continue
+        n, found = check_chain(chain, ex, cx)
+        claims += n
+        for f in found:
+            if f.kind == "unverifiable":
+                unverifiable += 1
+                findings.append(Finding("unparseable", f.start, f.end, f.detail, "info"))
+            else:
+                findings.append(f)
+    if len(ex.chains) > MAX_CLAIMS:
+        unverifiable += 1
+        findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} claims", "info"))
+    correct_answers: list[Answer] = []
+    for ans in _answers(ex, ctx):
+        if not _counts(ans.asserted, False, role):
+            continue
+        outcome, detail = check_answer(ans, cx)
+        if outcome == "skip":
+            continue
+        claims += 1
+        if outcome == "ok":
+            correct_answers.append(ans)
+        elif outcome == "wrong":
+            findings.append(Finding("wrong_final_answer", *ans.span, detail))
+        else:
+            unverifiable += 1
+            findings.append(Finding("unparseable", *ans.span, detail, "info"))
+    flags = [_flag(text, ex, f) for f in findings]
+    if role == "teacher":
+        flags += _teacher_flags(text, ctx, ref, cx, ex, correct_answers, timeout)
+    if any(f.severity == "error" for f in flags):
+        status = "error"
+    elif unverifiable:
+        status = "unverifiable"
+    else:
+        status = "ok" if claims else "no_claims"
+    return TurnVerdict(status, _dedupe(flags), claims)
+
+
+def _teacher_flags(
+    text: str,
+    ctx: VerifyContext,
+    ref,
+    cx: CheckContext,
+    ex: Extraction,
+    correct: list[Answer],
+    timeout: float,
+) -> list[Flag]:
+    flags = []
+    history = list(ctx.history or [])
+    if history and history[-1].role == "student":
+        span = affirmation(text)
+        if span is not None:
+            prior = history[-1]
+            verdict = prior.verdict
+            if verdict is None:
+                earlier = VerifyContext(ctx.problem, ctx.answer, list(ctx.unknowns or []), history[:-1])
+                verdict = verify_turn(prior.text, "student", earlier, timeout=timeout)
+            error = student_error(verdict)
+            if error is not None:
+                detail = f"confirms a student turn with {error}"
+                flags.append(Flag("affirms_wrong_answer", text[span[0] : span[1]], span, detail))
+    if correct and ref is not None and not student_has_stated(history, ref, _stated_expr_checker(ref, cx)):
+        a, b = ex.norm.original_span(*correct[0].span)
+        detail = "states the reference answer before the student has"
+        flags.append(Flag("reveals_answer", text[a:b][:_MAX_CLAIM_TEXT], (a, b), detail, "info"))
+    return flags
+
+
+def _dedupe(flags: list[Flag]) -> list[Flag]:
+    seen = set()
+    out = []
+    for f in flags:
+        key = (f.kind, f.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
