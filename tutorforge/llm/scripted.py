@@ -18,7 +18,8 @@ from tutorforge.llm.scripted_phrases import AFFIRM_WRONG, STUDENT, TEACHER
 from tutorforge.problems.model import Problem, Step
 from tutorforge.verifiers.types import TurnVerdict
 
-_LAST_INT = re.compile(r"(-?\d+)(\s*)$")
+_LAST_INT = re.compile(r"(?<![\w^.\-])(-?\d+)(\s*)$")
+_ARITHMETIC = re.compile(r"-?[\d.]+(\s*[-+×÷*/]\s*-?[\d.]+)+")
 # A question placed after a lead-in ("Now, what ...") continues the sentence in lower case.
 _AFTER_COMMA = re.compile(r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then)\b")
 
@@ -63,11 +64,19 @@ PROBES: dict[str, list[str]] = {
 }
 
 
-def corrupt_claim(claim: str, rng: random.Random) -> tuple[str, str] | None:
-    """The claim with its final integer nudged by 1 to 3, and the new value; None if it ends in no integer."""
+def corrupt_claim(claim: str, rng: random.Random, *, arithmetic: bool = False) -> tuple[str, str] | None:
+    """The claim with its final integer nudged by 1 to 3, and the new value; None if it ends in no integer.
+
+    With `arithmetic`, only claims whose last link is plain arithmetic (`... = 20 - 5 = 15`), so the
+    result is false arithmetic rather than a wrong statement about the unknown.
+    """
     m = _LAST_INT.search(claim)
     if not m:
         return None
+    if arithmetic:
+        links = claim.split("=")
+        if len(links) < 2 or not _ARITHMETIC.fullmatch(links[-2].strip()):
+            return None
     value = int(m.group(1))
     delta = rng.choice((-3, -2, -1, 1, 2, 3))
     if value + delta < 0 <= value:
@@ -144,7 +153,7 @@ class ScriptedAgents:
             labels = []
             if affirmed_wrong:
                 labels.append(self._label("affirms_wrong_answer", f"confirmed a wrong step {i}"))
-            elif error == "false_arithmetic" and (bad := corrupt_claim(step.claim, rng)):
+            elif error == "false_arithmetic" and (bad := corrupt_claim(step.claim, rng, arithmetic=True)):
                 parts.append(self._say(view, "restate", claim=bad[0]) or f"So {bad[0]}.")
                 labels.append(self._label("false_arithmetic", f"restated step {i} as {bad[0]!r}"))
             else:
