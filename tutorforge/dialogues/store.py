@@ -55,7 +55,17 @@ def _marks(n: int) -> str:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-_loads = json.loads
+_json_loads = json.loads
+
+
+def _loads(text: str) -> object:
+    """json.loads, skipping the parser for the common empty values."""
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    return _json_loads(text)
+
 
 # Columns read back, in the order _decoded and _turns unpack them.
 _DIALOGUE_COLS = (
@@ -440,7 +450,7 @@ def _turns(turn_rows: Sequence[tuple], draft_rows: Sequence[tuple]) -> list[Turn
 
 
 def _verdict(status: str, claims: int, flags_json: str) -> TurnVerdict:
-    flags = [Flag.from_dict(f) for f in _loads(flags_json)] if flags_json != "[]" else []
+    flags = [Flag.from_dict(f) for f in _loads(flags_json)]
     return TurnVerdict(status, flags, claims)  # type: ignore[arg-type]
 
 
