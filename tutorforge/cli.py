@@ -219,6 +219,18 @@ def stats(
     print_stats(figures, as_json=as_json)
 
 
+@app.command()
+def verify(
+    path: Path = typer.Argument(..., metavar="IN.jsonl", help="Dialogues, one JSON object per line."),
+    out: Path | None = typer.Option(None, "--out", help="Write verdicts here (default: stdout)."),
+    timeout: float = typer.Option(2.0, "--timeout", help="Seconds per symbolic claim."),
+) -> None:
+    """Verify every turn of a dialogue file: one verdict line per dialogue; bad lines are reported."""
+    from tutorforge.verifiers.verify_file import run
+
+    run(path, out, timeout)
+
+
 personas_app = typer.Typer(help="List, show and validate personas.", no_args_is_help=True)
 app.add_typer(personas_app, name="personas")
 

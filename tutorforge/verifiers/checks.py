@@ -24,7 +24,7 @@ from tutorforge.verifiers.numeric import (
     random_points,
     tree_to_json,
 )
-from tutorforge.verifiers.reference import Reference
+from tutorforge.verifiers.reference import Reference, operands
 from tutorforge.verifiers.safeparse import Rejected, to_tree
 
 # A call into the worker pool: (op, payload) -> result dict, or None when it timed out or is unavailable.
@@ -50,6 +50,7 @@ class CheckContext:
     ref: Reference | None
     symbolic: Symbolic
     latex_sides: Callable[[Side], tuple | None]  # parses an opaque side through the worker pool
+    steps: dict | None = None  # reference steps: operands -> results (see reference.step_results)
 
     @property
     def symbolic_problem(self) -> bool:
@@ -107,8 +108,9 @@ def values_match(a: Value, b: Value, sa: Side | None, sb: Side | None, approx: b
     if isinstance(a, Fraction) and isinstance(b, Fraction) and a == b:
         return True
     if sa is not None and sb is not None and sa.percent != sb.percent:
+        # "0.2 × 100 = 20%": a bare percent also reads as its number of hundredths
         pa, pb = (a * 100, b) if sa.percent else (a, b * 100)
-        if close_enough(pa, pb):
+        if (sa.bare_number if sa.percent else sb.bare_number) and close_enough(pa, pb):
             return True
     if not (isinstance(a, Fraction) and isinstance(b, Fraction)) and close_enough(a, b):
         return True
@@ -276,6 +278,22 @@ def _running(left: tuple | None, right: tuple | None) -> bool:
         return False
 
 
+def _against_steps(tree: tuple | None, steps: dict) -> tuple[str, str]:
+    """A true computation on a reference step's numbers must reach that step's result."""
+    key = operands(tree) if tree is not None else None
+    if key is None or key not in steps:
+        return "ok", ""
+    try:
+        value = evaluate(tree, {})
+    except EvalError:
+        return "ok", ""
+    if any(values_match(value, r, None, None) for r in steps[key]):
+        return "ok", ""
+    shown = " and ".join(fmt(v) for v in key)
+    results = " or ".join(fmt(r) for r in steps[key])
+    return "invalid", f"the solution combines {shown} into {results}, not {fmt(value)}"
+
+
 def check_chain(chain: Chain, ex: Extraction, cx: CheckContext) -> tuple[int, list[Finding]]:
     """(claims counted, findings) for every link of a chain."""
     trees = [side_tree(s, cx) for s in chain.sides]
@@ -288,6 +306,8 @@ def check_chain(chain: Chain, ex: Extraction, cx: CheckContext) -> tuple[int, li
         outcome, detail = check_link(trees[i], trees[i + 1], ls, rs, chain.approx[i], cx)
         if outcome == "false" and _running(trees[i], trees[i + 1]):
             outcome = "ok"
+        if outcome == "ok" and cx.steps:
+            outcome, detail = _against_steps(trees[i], cx.steps)
         if outcome == "skip":
             continue
         claims += 1

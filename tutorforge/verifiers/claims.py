@@ -17,7 +17,8 @@ _BAD_BEFORE_START = {"num", "var", "const", "rp", "pow", "bang", "of", "func", "
 _SENTENCE_END = {".", "?", "!", "\n"}
 
 _ANSWER_PHRASE = re.compile(
-    r"\b(?:final\s+|correct\s+|right\s+)?answer\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)(?!\s*(?:not|n't|wrong|incorrect|correct|right)\b)",
+    r"\b(?:(?:final\s+|correct\s+|right\s+)?answer\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)"
+    r"|(?:is|was)\s+the\s+(?:final\s+)?answer)(?!\s*(?:not|n't|wrong|incorrect|correct|right)\b)",
     re.I,
 )
 _QUOTE_BEFORE = re.compile(
@@ -150,12 +151,17 @@ def _right_side(tokens: list[Token], k: int) -> Side | None:
         return None
 
 
-def _acceptable(left: Side, right: Side, eq: Token) -> bool:
+def _acceptable(left: Side, right: Side, eq: Token, after: Token | None) -> bool:
+    """A link written as a word ("is") counts only in narrow forms: "20% of 80 is 16"."""
     if not eq.weak:
         return True
     if left.special:
         return True
-    return left.operators > 0 and right.bare_number
+    return left.operators > 0 and right.bare_number and (after is None or after.kind != "of")
+
+
+def _at(tokens: list[Token], i: int) -> Token | None:
+    return tokens[i] if i < len(tokens) else None
 
 
 def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
@@ -168,7 +174,7 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
         try:
             if cur is not None and cur.sides[-1].end == k:
                 right = _right_side(tokens, k)
-                if right is not None and _acceptable(cur.sides[-1], right, t):
+                if right is not None and _acceptable(cur.sides[-1], right, t, _at(tokens, right.end)):
                     cur.sides.append(right)
                     cur.approx.append(t.approx)
                     cur.weak.append(t.weak)
@@ -182,9 +188,9 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
             cur = None
             floor = k + 1
             continue
-        if left is None or right is None or not _acceptable(left, right, t):
+        if left is None or right is None or not _acceptable(left, right, t, _at(tokens, right.end)):
             continue
-        if left.bare_number and left.start > 0 and tokens[left.start - 1].kind == "word":
+        if left.bare_number and left.unit and left.start > 0 and tokens[left.start - 1].kind == "word":
             continue  # "in the final 5 floors = 120 minutes": the number belongs to the words before it
         cur = Chain([left, right], [t.approx], [t.weak])
         chains.append(cur)
@@ -218,7 +224,7 @@ def _solution_groups(chains: list[Chain], tokens: list[Token]) -> list[Answer]:
     """Runs of `v = value` chains joined only by `or`, `and` or commas: "x = 2 or x = 3", "x = 2, y = 3"."""
     groups: list[list[Chain]] = []
     for c in chains:
-        if c.assignment is None or len(c.sides) < 2:
+        if c.assignment is None or "s_" in c.sides[-1].source:
             continue
         if groups and _joined(groups[-1][-1], c, tokens):
             groups[-1].append(c)

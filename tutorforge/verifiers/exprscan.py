@@ -164,22 +164,13 @@ class _Scanner:
                 self.take()
                 self.side.operators += 1
                 p = f"({p})**({self._number(t.value)})"
-            elif (
-                t.kind == "bang"
-                and self.last is not None
-                and self.last.end == t.start
-                and self._factorial_bang()
-            ):
+            elif t.kind == "bang":
                 self.take()
                 self.side.operators += 1
                 p = f"f_factorial({p})"
             else:
                 break
         return p
-
-    def _factorial_bang(self) -> bool:
-        nxt = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else None
-        return nxt is not None and nxt.kind in ("eq", "op", "rp")
 
     def _number(self, value) -> str:
         self.side.numbers.append(value)

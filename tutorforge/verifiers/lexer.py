@@ -143,7 +143,21 @@ def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tup
     if math_ranges:
         for t in raw:
             t.math = any(a <= t.start < b for a, b in math_ranges)
+    for i, t in enumerate(raw):
+        if t.kind == "bang" and not _factorial(raw, i):
+            t.kind = "punct"
     return _fold_words(raw, text, unknowns)
+
+
+def _factorial(raw: list[Token], i: int) -> bool:
+    """`5! = 120`, `(n+1)!`: a `!` glued to a number or bracket and followed by math, not by a sentence."""
+    prev = raw[i - 1] if i else None
+    nxt = raw[i + 1] if i + 1 < len(raw) else None
+    if prev is None or prev.kind not in ("num", "rp", "word") or prev.end != raw[i].start:
+        return False
+    if prev.kind == "word" and len(prev.value) != 1:
+        return False
+    return nxt is not None and nxt.kind in ("eq", "op", "rp")
 
 
 def _fold_words(raw: list[Token], text: str, unknowns: frozenset[str]) -> list[Token]:

@@ -115,6 +115,38 @@ def _value_reference(answer: str, tree: tuple, unknowns: tuple[str, ...], percen
     return Reference(answer, "value", unknowns, value=vals[0], tree=tree, percent=percent)
 
 
+def operands(tree: tuple) -> tuple | None:
+    """The sorted numbers a symbol-free computation combines, or None when it is not one."""
+    nums = []
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if n[0] == "num":
+            nums.append(n[1])
+        elif n[0] in ("add", "sub", "mul", "div", "pow"):
+            stack.extend((n[1], n[2]))
+        elif n[0] == "neg":
+            stack.append(n[1])
+        else:
+            return None
+    return tuple(sorted(nums)) if len(nums) >= 2 else None
+
+
+@lru_cache(maxsize=1024)
+def step_results(steps: tuple[str, ...]) -> dict[tuple, frozenset]:
+    """For each reference step, the numbers it combines -> the results the solution reaches from them."""
+    table: dict[tuple, set] = {}
+    for step in steps:
+        for chain in extract(step).chains:
+            for side in chain.sides[:-1]:
+                tree = _side_tree(side)
+                key = operands(tree) if tree is not None else None
+                value = _value(tree) if key is not None else None
+                if value is not None:
+                    table.setdefault(key, set()).add(value)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:more\s+|fewer\s+|less\s+|total\s+|different\s+)?([a-z]+)", re.I)
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\b|\bcost\b|\bdollars\b|\$|\bmoney\b|\bprice\b|\bpay\b|\bspend\b|\bearn", re.I

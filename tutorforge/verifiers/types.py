@@ -86,3 +86,6 @@ class VerifyContext:
     answer: str | None = None
     unknowns: list[str] = field(default_factory=list)
     history: list[PriorTurn] = field(default_factory=list)
+    # Optional: the reference solution's step claims, plain text ("109 + 50 = 159"). With them, a true
+    # computation on a step's numbers that reaches another result ("109 - 50 = 59") is an invalid step.
+    steps: list[str] = field(default_factory=list)

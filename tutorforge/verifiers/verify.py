@@ -8,7 +8,13 @@ from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
 from tutorforge.verifiers.numeric import free_symbols, tree_from_json
 from tutorforge.verifiers.pool import get_pool
-from tutorforge.verifiers.reference import Reference, parse_reference, problem_info, unknowns_for
+from tutorforge.verifiers.reference import (
+    Reference,
+    parse_reference,
+    problem_info,
+    step_results,
+    unknowns_for,
+)
 from tutorforge.verifiers.roles import affirmation, student_error, student_has_stated
 from tutorforge.verifiers.types import Flag, TurnVerdict, VerifyContext
 
@@ -111,7 +117,8 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
     ref = parse_reference(answer, unknowns) if answer and len(answer) <= 2000 else None
     ex = extract(text, frozenset(unknowns))
     budget = _Budget(timeout)
-    cx = CheckContext(frozenset(unknowns), ref, budget.call, _latex_parser(ex, text, budget))
+    steps = step_results(tuple(ctx.steps)) if getattr(ctx, "steps", None) else None
+    cx = CheckContext(frozenset(unknowns), ref, budget.call, _latex_parser(ex, text, budget), steps)
     findings: list[Finding] = []
     claims = 0
     unverifiable = 0

@@ -1,0 +1,150 @@
+"""`tutorforge verify`: stream a JSONL file of dialogues through the verifier, one verdict line per dialogue.
+
+Input lines: `{"id": str, "problem": str, "answer": str | null, "turns": [{"role", "text"}]}`; unknown
+fields are ignored. Also read, so that any corpus can be checked: `dialogue_id` for `id`, a problem
+object with `statement`/`answer`/`unknowns`/`steps` (the raw export), optional `unknowns` and `steps`.
+Output lines: `{"id": str, "turns": [{"index", "role", "status", "flags"}]}`. A bad line is reported
+on stderr with its number and field, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from tutorforge.errors import BadInput
+from tutorforge.verifiers import close, verify_turn
+from tutorforge.verifiers.types import PriorTurn, VerifyContext
+
+ROLES = ("teacher", "student")
+
+
+class BadLine(Exception):
+    """A line the verifier cannot read: the message names the field."""
+
+
+def _str_list(value: object, field: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadLine(f"field {field!r}: expected a list")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, dict) and isinstance(item.get("claim"), str):  # a step of the raw export
+            item = item["claim"]
+        if not isinstance(item, str):
+            raise BadLine(f"field '{field}[{i}]': expected a string")
+        out.append(item)
+    return out
+
+
+def parse_dialogue(obj: object) -> tuple[str, VerifyContext, list[tuple[str, str]]]:
+    """(id, context without history, [(role, text)]) from one input line's JSON value."""
+    if not isinstance(obj, dict):
+        raise BadLine("expected a JSON object")
+    ident = obj.get("id", obj.get("dialogue_id"))
+    if not isinstance(ident, str | int) or isinstance(ident, bool):
+        raise BadLine("field 'id': expected a string")
+    problem = obj.get("problem")
+    extra: dict = {}
+    if isinstance(problem, dict):
+        extra = problem
+        problem = problem.get("statement")
+    if not isinstance(problem, str):
+        raise BadLine("field 'problem': expected a string")
+    answer = obj.get("answer", extra.get("answer"))
+    if isinstance(answer, int | float) and not isinstance(answer, bool):
+        answer = str(answer)
+    if answer is not None and not isinstance(answer, str):
+        raise BadLine("field 'answer': expected a string or null")
+    unknowns = _str_list(obj.get("unknowns", extra.get("unknowns")), "unknowns")
+    steps = _str_list(obj.get("steps", extra.get("steps")), "steps")
+    turns = obj.get("turns")
+    if not isinstance(turns, list):
+        raise BadLine("field 'turns': expected a list")
+    out = []
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, dict):
+            raise BadLine(f"field 'turns[{i}]': expected an object")
+        role, text = turn.get("role"), turn.get("text")
+        if role not in ROLES:
+            raise BadLine(f"field 'turns[{i}].role': expected 'teacher' or 'student'")
+        if not isinstance(text, str):
+            raise BadLine(f"field 'turns[{i}].text': expected a string")
+        out.append((role, text))
+    return str(ident), VerifyContext(problem, answer, unknowns, [], steps), out
+
+
+def verify_dialogue(ctx: VerifyContext, turns: list[tuple[str, str]], timeout: float) -> list[dict]:
+    """The verdict of every turn, each turn seeing the ones before it."""
+    results = []
+    for index, (role, text) in enumerate(turns):
+        verdict = verify_turn(text, role, ctx, timeout=timeout)
+        ctx.history.append(PriorTurn(role, text, verdict))
+        flags = [f.to_dict() for f in verdict.flags]
+        results.append({"index": index, "role": role, "status": verdict.status, "flags": flags})
+    return results
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with fh:
+        try:
+            yield from enumerate(fh, start=1)
+        except OSError as exc:
+            raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def verify_file(path: Path, out: IO[str], err: IO[str], timeout: float) -> tuple[Counter, int]:
+    """Verify every dialogue in `path`, writing one line each to `out`. Returns (turn statuses, bad lines)."""
+    if path.is_dir():
+        raise BadInput(f"{path}: is a directory, not a JSONL file")
+    statuses: Counter = Counter()
+    bad = 0
+    for number, raw in _lines(path):
+        if not raw.strip():
+            continue
+        try:
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise BadLine("not UTF-8") from exc
+            except json.JSONDecodeError as exc:
+                raise BadLine(f"not JSON ({exc.msg} at column {exc.colno})") from exc
+            ident, ctx, turns = parse_dialogue(obj)
+        except BadLine as exc:
+            bad += 1
+            err.write(f"{path}:{number}: {exc}\n")
+            continue
+        results = verify_dialogue(ctx, turns, timeout)
+        statuses.update(r["status"] for r in results)
+        out.write(json.dumps({"id": ident, "turns": results}, ensure_ascii=False) + "\n")
+    return statuses, bad
+
+
+def run(path: Path, out_path: Path | None, timeout: float) -> None:
+    """The `verify` command: exit 2 (BadInput) when the file is unreadable or any line was bad."""
+    err = sys.stderr
+    try:
+        out = out_path.open("w", encoding="utf-8") if out_path else sys.stdout
+    except OSError as exc:
+        raise BadInput(f"--out {out_path}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        statuses, bad = verify_file(path, out, err, timeout)
+    finally:
+        if out_path:
+            out.close()
+        else:
+            out.flush()
+        close()
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "no turns"
+    err.write(f"verified {path}: {sum(statuses.values())} turns ({summary})\n")
+    if bad:
+        raise BadInput(f"{path}: {bad} bad line(s), reported above")
