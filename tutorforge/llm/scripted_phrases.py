@@ -299,7 +299,7 @@ STUDENT: dict[str, dict[str, list[str]]] = {
             "The answer is {answer}.",
             "So the answer is {answer}.",
             "Final answer: {answer}.",
-            "That makes the answer {answer}.",
+            "That means the answer is {answer}.",
             "Then the answer is {answer}. Easy.",
         ],
     },
