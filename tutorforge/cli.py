@@ -80,6 +80,9 @@ def generate(
         help="LLM students play MathDial's student profile, starting from its wrong solution.",
         show_default=False,
     ),
+    audit_rate: float = typer.Option(
+        None, "--audit-rate", help="Share of clean dialogues queued for review as an audit (default 0.05)."
+    ),
     concurrency: int = typer.Option(
         None, "--concurrency", help="Dialogues in flight for LLM backends (default 8)."
     ),
@@ -116,6 +119,7 @@ def generate(
         "max_cost": max_cost,
         "no_cache": no_cache,
         "mathdial_students": mathdial_students,
+        "audit_rate": audit_rate,
         "concurrency": concurrency,
         "workers": workers,
     }

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Settings that change how a run executes but not what it produces.
-_EXECUTION_ONLY = {"n", "concurrency", "workers", "max_cost", "no_cache", "pricing"}
+# Settings that change how a run executes (or which clean dialogues are audited) but not the dialogues.
+_EXECUTION_ONLY = {"n", "concurrency", "workers", "max_cost", "no_cache", "pricing", "audit_rate"}
 
 
 class GenerateConfig(BaseModel):
@@ -39,6 +39,9 @@ class GenerateConfig(BaseModel):
         default=False, description="LLM students start from the problem's MathDial profile and wrong solution"
     )
     verify_timeout: float = Field(default=2.0, gt=0)
+    audit_rate: float = Field(
+        default=0.05, ge=0, le=1, description="share of clean dialogues queued for review as an audit"
+    )
     concurrency: int = Field(default=8, ge=1)
     workers: int = Field(default=0, ge=0, description="processes for the scripted backend; 0 = one per core")
 

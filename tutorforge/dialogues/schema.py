@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from tutorforge.review.policy import priority_sql
+
 APP = "tutorforge"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
+# (pending complete dialogues in priority order) as a partial index.
+_REVIEW_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS review_leases (
+        dialogue_id TEXT PRIMARY KEY REFERENCES dialogues (dialogue_id) ON DELETE CASCADE,
+        reviewer TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        acquired_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    )""",
+    f"""CREATE INDEX IF NOT EXISTS dialogues_queue ON dialogues ({priority_sql()}, run_id, idx)
+        WHERE review_status = 'pending' AND status = 'complete'""",
+)
 
 # Every statement is idempotent, so two processes creating the same file at once cannot clash.
 DDL: tuple[str, ...] = (
@@ -96,7 +112,8 @@ DDL: tuple[str, ...] = (
         decision TEXT NOT NULL,
         reason TEXT NOT NULL DEFAULT '',
         note TEXT NOT NULL DEFAULT '',
-        edits_json TEXT NOT NULL DEFAULT '[]'
+        edits_json TEXT NOT NULL DEFAULT '[]',
+        undoes INTEGER REFERENCES reviews (id)
     )""",
     "CREATE INDEX IF NOT EXISTS reviews_by_dialogue ON reviews (dialogue_id, id)",
     """CREATE TABLE IF NOT EXISTS llm_calls (
@@ -121,4 +138,10 @@ DDL: tuple[str, ...] = (
         created_at REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS llm_calls_by_dialogue ON llm_calls (dialogue_id)",
+    *_REVIEW_DDL,
 )
+
+# Statements that take a database from version k (the key) to k + 1, run in one transaction.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE reviews ADD COLUMN undoes INTEGER REFERENCES reviews (id)", *_REVIEW_DDL),
+}

@@ -15,7 +15,7 @@ from types import TracebackType
 from tutorforge import __version__
 from tutorforge.dialogues.record import DialogueRecord, Draft, GeneratorLabel, Turn
 from tutorforge.dialogues.redact import redact_config, redact_text
-from tutorforge.dialogues.schema import APP, DDL, SCHEMA_VERSION
+from tutorforge.dialogues.schema import APP, DDL, MIGRATIONS, SCHEMA_VERSION
 from tutorforge.errors import BadInput, RuntimeFailure
 from tutorforge.problems.model import Problem
 from tutorforge.verifiers.types import Flag, TurnVerdict
@@ -341,15 +341,21 @@ class Store:
             last = (rows[-1][1], rows[-1][2])
 
     def latest_reviews(self, dialogue_ids: Sequence[str]) -> dict[str, dict]:
-        """dialogue_id -> its latest review {reviewer, decided_at, decision, reason, note}."""
+        """dialogue_id -> its current decision {reviewer, decided_at, decision, reason, note}: the latest
+        `approved` or `rejected` row, unless an `undone` row came after it (edits and notes are not
+        decisions)."""
         out: dict[str, dict] = {}
         for chunk in _chunks(dialogue_ids):
             rows = self.conn.execute(
                 "SELECT dialogue_id, reviewer, decided_at, decision, reason, note FROM reviews"
-                f" WHERE dialogue_id IN ({_marks(len(chunk))}) ORDER BY id",
+                f" WHERE dialogue_id IN ({_marks(len(chunk))})"
+                " AND decision IN ('approved', 'rejected', 'undone') ORDER BY id",
                 chunk,
             )
             for did, reviewer, decided_at, decision, reason, note in rows:
+                if decision == "undone":
+                    out.pop(did, None)
+                    continue
                 out[did] = {
                     "reviewer": reviewer,
                     "decided_at": decided_at,
@@ -358,6 +364,23 @@ class Store:
                     "note": note,
                 }
         return out
+
+    def dialogues_by_id(self, dialogue_ids: Sequence[str]) -> list[DialogueRecord]:
+        """The stored dialogues with these ids (any status), in the order given; unknown ids are left out."""
+        rows = []
+        for chunk in _chunks(dialogue_ids):
+            rows += self.conn.execute(
+                f"SELECT {', '.join(_DIALOGUE_COLS)} FROM dialogues"
+                f" WHERE dialogue_id IN ({_marks(len(chunk))})",
+                chunk,
+            ).fetchall()
+        try:
+            by_id = {r.dialogue_id: r for r in self._rebuild(rows)} if rows else {}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RuntimeFailure(
+                f"{self.path}: unreadable dialogue among {dialogue_ids[:3]} ({exc})"
+            ) from exc
+        return [by_id[did] for did in dialogue_ids if did in by_id]
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
@@ -608,6 +631,9 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> bool:
     if meta.get("app") != APP:
         raise BadInput(f"{path}: not a tutorforge database")
     version = meta.get("schema_version", "")
+    if version.isdigit() and int(version) in MIGRATIONS:
+        _migrate(conn, path)
+        return False
     if version != str(SCHEMA_VERSION):
         newer = version.isdigit() and int(version) > SCHEMA_VERSION
         raise BadInput(
@@ -616,3 +642,19 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> bool:
             + f" (tutorforge {__version__} reads version {SCHEMA_VERSION})"
         )
     return False
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring an older database to SCHEMA_VERSION in one transaction (unless another process just did)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+        while version in MIGRATIONS:
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            version += 1
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    except sqlite3.Error as exc:
+        conn.execute("ROLLBACK")
+        raise BadInput(f"{path}: cannot upgrade the database schema ({exc})") from exc
+    conn.execute("COMMIT")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from tutorforge.dialogues.record import DialogueRecord
 
 # Reasons in priority order: a teacher error matters most.
@@ -12,6 +14,10 @@ REASON_PRIORITY = (
     "critic_rejected",
     "critic_unparseable",
 )
+# A clean dialogue drawn into the audit sample: queued after every flagged one.
+AUDIT = "audit"
+# The queue's order. The store indexes `priority_sql()`: a change here is a schema change.
+QUEUE_ORDER = (*REASON_PRIORITY, AUDIT)
 
 
 def review_reasons(record: DialogueRecord, *, critic_unparseable: bool = False) -> list[str]:
@@ -37,8 +43,34 @@ def review_reasons(record: DialogueRecord, *, critic_unparseable: bool = False) 
     return [r for r in REASON_PRIORITY if r in reasons]
 
 
-def apply_policy(record: DialogueRecord, *, critic_unparseable: bool = False) -> None:
-    """Set the record's review status: pending with reasons, or auto-approved when clean."""
+def in_audit_sample(dialogue_id: str, rate: float) -> bool:
+    """Whether a clean dialogue is audited: a hash of its id below `rate`, so every process, shard and
+    rerun draws the same sample, and a larger rate keeps the smaller rate's sample."""
+    if rate <= 0:
+        return False
+    digest = hashlib.sha256(dialogue_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") < rate * 2**64
+
+
+def apply_policy(
+    record: DialogueRecord, *, critic_unparseable: bool = False, audit_rate: float = 0.0
+) -> None:
+    """Set the record's review status: pending with reasons; or, when clean, auto-approved unless it is
+    in the audit sample (`audit_rate` of clean complete dialogues), which is pending as `audit`."""
     reasons = review_reasons(record, critic_unparseable=critic_unparseable)
+    if not reasons and record.status == "complete" and in_audit_sample(record.dialogue_id, audit_rate):
+        reasons = [AUDIT]
     record.review_reasons = reasons
     record.review_status = "pending" if reasons else "approved"
+
+
+def priority(reasons: list[str]) -> int:
+    """Queue priority from a dialogue's reasons (in policy order): 1 is reviewed first."""
+    first = reasons[0] if reasons else ""
+    return QUEUE_ORDER.index(first) + 1 if first in QUEUE_ORDER else len(QUEUE_ORDER) + 1
+
+
+def priority_sql(column: str = "review_reasons_json") -> str:
+    """`priority` as a SQL expression over the stored reasons (a JSON list), for ordering and indexing."""
+    cases = " ".join(f"WHEN '{reason}' THEN {n}" for n, reason in enumerate(QUEUE_ORDER, 1))
+    return f"(CASE json_extract({column}, '$[0]') {cases} ELSE {len(QUEUE_ORDER) + 1} END)"
