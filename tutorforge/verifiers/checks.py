@@ -3,6 +3,7 @@ final answers against the reference. Exact rationals first, then random points, 
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,12 +95,24 @@ def _seed(*parts: object) -> int:
     return zlib.crc32("|".join(str(p) for p in parts).encode())
 
 
-def _tolerance(side: Side, approx: bool, other: Value) -> float:
-    """How far a written decimal or an approximate value may be from the exact one."""
-    d = side.decimals if side.bare_number and side.decimals > 0 else 0
-    if approx:
-        return max(10.0**-d, 0.01 * abs(float(other)))
-    return 10.0**-d if d > 0 else 0.0
+def _rounds_to(exact: Value, written: Value, decimals: int) -> bool:
+    """Whether `written` is `exact` rounded to `decimals` places (half up or half to even)."""
+    scale = 10**decimals
+    if isinstance(exact, Fraction) and isinstance(written, Fraction):
+        scaled = exact * scale
+        candidates = {math.floor(scaled + Fraction(1, 2)), round(scaled)}
+        return written * scale in candidates
+    return abs(float(exact) - float(written)) <= 0.5 / scale + 1e-9 * max(1.0, abs(float(exact)))
+
+
+def _rounded(side: Side | None, exact: Value, written: Value, approx: bool) -> bool:
+    """A written decimal that rounds the exact value ("50/3 = 16.67"), or an approximation ("10/3 ≈ 3")."""
+    if side is None or not side.bare_number:
+        return False
+    d = max(side.decimals, 0)
+    if (d > 0 or approx) and _rounds_to(exact, written, d):
+        return True
+    return approx and abs(float(exact) - float(written)) <= 0.01 * abs(float(written))
 
 
 def values_match(a: Value, b: Value, sa: Side | None, sb: Side | None, approx: bool = False) -> bool | None:
@@ -114,11 +127,8 @@ def values_match(a: Value, b: Value, sa: Side | None, sb: Side | None, approx: b
             return True
     if not (isinstance(a, Fraction) and isinstance(b, Fraction)) and close_enough(a, b):
         return True
-    for side, other, mine in ((sb, a, b), (sa, b, a)):
-        if side is not None:
-            tol = _tolerance(side, approx, other)
-            if tol and abs(float(mine) - float(other)) <= tol + 1e-12:
-                return True
+    if _rounded(sb, a, b, approx) or _rounded(sa, b, a, approx):
+        return True
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         return False
     fa, fb = float(a), float(b)
@@ -258,8 +268,8 @@ _KIND = {"false": "false_arithmetic", "invalid": "invalid_step", "wrong": "wrong
 
 
 def _unit_conversion(ls: Side, rs: Side) -> bool:
-    """`1 hour = 60 minutes`, `$1 = 100 cents`: two measures of one amount, not arithmetic."""
-    units = (ls.unit or ("$" if ls.money else ""), rs.unit or ("$" if rs.money else ""))
+    """`1 hour = 60 minutes`, `80% is equal to $500`: two measures of one amount, not arithmetic."""
+    units = tuple(s.unit or ("$" if s.money else "%" if s.percent else "") for s in (ls, rs))
     return ls.bare_number and rs.bare_number and all(units) and units[0].rstrip("s") != units[1].rstrip("s")
 
 
@@ -334,11 +344,8 @@ def _answer_values(ans: Answer, cx: CheckContext) -> list[tuple[Value, Side]] | 
 
 def _match_reference_value(v: Value, side: Side, ref: Reference) -> bool | None:
     ref_side = Side(0, 0, "", percent=ref.percent)
-    results = [values_match(v, r, side, ref_side) for r in ref.values]
+    results = [values_match(r, v, ref_side, side) for r in ref.values]
     if any(r is True for r in results):
-        return True
-    d = side.decimals if side.bare_number and side.decimals > 0 else 0
-    if d and any(abs(float(v) - float(r)) <= 0.5 * 10.0**-d + 1e-12 for r in ref.values):
         return True
     return None if any(r is None for r in results) else False
 

@@ -28,7 +28,9 @@ _QUOTE_BEFORE = re.compile(
     r"(?:is|was)\s+it\s+(?:really|true)|suppose|what\s+if|mistakenly|wrongly|incorrectly)\b",
     re.I,
 )
-_NOT_BEFORE = re.compile(r"\b(?:not|no|isn't|never)\W*$", re.I)
+_NOT_BEFORE = re.compile(
+    r"\b(?:not|no|isn't|never)(?:\s+(?:true|the\s+case|correct|right))?(?:\s+that)?\W*$", re.I
+)
 _NEGATED_AFTER = re.compile(
     r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:not|isn't|wasn't|doesn't|does\s+not|"
     r"can't|cannot|incorrect|wrong|false|a\s+mistake|an\s+error|mistaken)\b",
@@ -64,6 +66,7 @@ class Answer:
         default_factory=list
     )  # alternatives of joint assignments
     asserted: bool = True
+    question: bool = False
 
 
 @dataclass
@@ -240,7 +243,8 @@ def _solution_groups(chains: list[Chain], tokens: list[Token]) -> list[Answer]:
         else:
             continue
         span = (g[0].span[0], g[-1].span[1])
-        out.append(Answer("solutions", span, assignments=alts, asserted=all(c.asserted for c in g)))
+        asserted, question = all(c.asserted for c in g), any(c.question for c in g)
+        out.append(Answer("solutions", span, assignments=alts, asserted=asserted, question=question))
     return out
 
 
@@ -355,7 +359,7 @@ def extract(text: str, unknowns: frozenset[str] = frozenset()) -> Extraction:
     answers += _last_line_answer(ex_text, tokens)
     for a in answers:
         first = next((i for i, t in enumerate(tokens) if t.start >= a.span[0]), 0)
-        a.asserted = _asserted(a.span, first, ex_text, sentence_of, sentences)[0]
+        a.asserted, a.question = _asserted(a.span, first, ex_text, sentence_of, sentences)
     answers += groups
     return Extraction(norm, tokens, chains, answers, too_complex, sentence_of, sentences)
 
@@ -401,5 +405,5 @@ def conclusion_answer(ex: Extraction, unit: str, money: bool) -> list[Answer]:
         return []
     end = nxt.end if noun else t.end
     ans = Answer("conclusion", (t.start, end), values=[scan(ex.tokens, k, k + 1)])
-    ans.asserted = _asserted(ans.span, k, ex.norm.text, ex.sentence_of, ex.sentences)[0]
+    ans.asserted, ans.question = _asserted(ans.span, k, ex.norm.text, ex.sentence_of, ex.sentences)
     return [ans]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from tutorforge.verifiers.lexer import tokenize
-from tutorforge.verifiers.reference import Reference
 from tutorforge.verifiers.types import PriorTurn, TurnVerdict
 
 STUDENT_ERRORS = ("false_arithmetic", "invalid_step", "wrong_final_answer")
@@ -51,16 +50,6 @@ def student_error(verdict: TurnVerdict) -> str | None:
     return None
 
 
-def student_has_stated(history: list[PriorTurn], ref: Reference, stated_expr) -> bool:
-    """Whether any earlier student turn already holds the reference answer."""
-    targets = set(ref.values)
-    for turn in history:
-        if turn.role != "student":
-            continue
-        if targets:
-            nums = {t.value for t in tokenize(turn.text) if t.kind == "num"}
-            if targets <= nums or (ref.kind == "value" and targets & nums):
-                return True
-        elif stated_expr(turn.text):
-            return True
-    return False
+def student_has_stated(history: list[PriorTurn], states_answer: Callable[[str], bool]) -> bool:
+    """Whether any earlier student turn already states the reference answer."""
+    return any(turn.role == "student" and states_answer(turn.text) for turn in history)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain, side_tree
+from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
 from tutorforge.verifiers.claims import Answer, Extraction, conclusion_answer, extract
 from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
-from tutorforge.verifiers.numeric import free_symbols, tree_from_json
+from tutorforge.verifiers.numeric import tree_from_json
 from tutorforge.verifiers.pool import get_pool
 from tutorforge.verifiers.reference import (
-    Reference,
     parse_reference,
     problem_info,
     step_results,
@@ -78,21 +77,24 @@ def _flag(text: str, ex: Extraction, f: Finding) -> Flag:
     )
 
 
-def _stated_expr_checker(ref: Reference, cx: CheckContext):
-    def stated(text: str) -> bool:
+def _answer_checker(ctx: VerifyContext, cx: CheckContext):
+    """Whether a turn states the reference answer: an answer statement that checks, or a computation
+    reaching the reference value ("15 - 5 = 10")."""
+
+    def states(text: str) -> bool:
         ex = extract(text, cx.unknowns)
-        sides = [c.sides[-1] for c in ex.chains] + [v for a in ex.answers for v in a.values]
-        for side in sides:
-            tree = side_tree(side, cx) if not side.opaque else None
-            if (
-                tree is not None
-                and free_symbols(tree)
-                and check_answer(Answer("phrase", (0, 0), [side]), cx)[0] == "ok"
-            ):
+        for ans in _answers(ex, ctx):
+            if check_answer(ans, cx)[0] == "ok":
+                return True
+        if cx.ref is None or cx.ref.kind != "value":
+            return False
+        for chain in ex.chains:
+            result = Answer("phrase", chain.span, values=[chain.sides[-1]])
+            if chain.sides[-1].bare_number and check_answer(result, cx)[0] == "ok":
                 return True
         return False
 
-    return stated
+    return states
 
 
 def verify_turn(text: str, role: str, ctx: VerifyContext, *, timeout: float = DEFAULT_TIMEOUT) -> TurnVerdict:
@@ -141,7 +143,7 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} claims", "info"))
     correct_answers: list[Answer] = []
     for ans in _answers(ex, ctx):
-        if not _counts(ans.asserted, False, role):
+        if not _counts(ans.asserted, ans.question, role):
             continue
         outcome, detail = check_answer(ans, cx)
         if outcome == "skip":
@@ -189,7 +191,7 @@ def _teacher_flags(
             if error is not None:
                 detail = f"confirms a student turn with {error}"
                 flags.append(Flag("affirms_wrong_answer", text[span[0] : span[1]], span, detail))
-    if correct and ref is not None and not student_has_stated(history, ref, _stated_expr_checker(ref, cx)):
+    if correct and ref is not None and not student_has_stated(history, _answer_checker(ctx, cx)):
         a, b = ex.norm.original_span(*correct[0].span)
         detail = "states the reference answer before the student has"
         flags.append(Flag("reveals_answer", text[a:b][:_MAX_CLAIM_TEXT], (a, b), detail, "info"))
