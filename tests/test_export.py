@@ -41,6 +41,7 @@ METADATA_KEYS = {
     "review_status",
     "review_reasons",
     "reviewer",
+    "edited",
     "generator_labels",
     "tutorforge_version",
 }

@@ -210,6 +210,32 @@ def export(
 
 
 @app.command()
+def review(
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
+    reviewer: str = typer.Option(None, "--reviewer", help="Your name in the review trail (default: login)."),
+    list_queue: bool = typer.Option(False, "--list", help="Print the pending dialogues and exit."),
+    as_json: bool = typer.Option(False, "--json", help="With --list: print JSON."),
+    approve: list[str] = typer.Option(None, "--approve", help="Approve this dialogue (repeatable)."),
+    reject: list[str] = typer.Option(None, "--reject", help="Reject this dialogue (repeatable)."),
+    reason: str = typer.Option(None, "--reason", help="Why, for --reject."),
+    note: str = typer.Option(None, "--note", help="A note kept with --approve or --reject."),
+) -> None:
+    """Review flagged dialogues: the full-screen app, or --list/--approve/--reject for scripts."""
+    from tutorforge.review.command import review_command
+
+    review_command(
+        db,
+        reviewer,
+        list_queue=list_queue,
+        as_json=as_json,
+        approve=approve or (),
+        reject=reject or (),
+        reason=reason,
+        note=note,
+    )
+
+
+@app.command()
 def stats(
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),

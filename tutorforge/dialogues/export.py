@@ -18,6 +18,7 @@ from tutorforge.dialogues.store import INCLUDE, Store
 from tutorforge.errors import BadInput
 from tutorforge.personas.loader import load_registry
 from tutorforge.personas.schema import TeacherPersona
+from tutorforge.review.trail import apply_edits, current_edits
 
 Formatter = Callable[[DialogueRecord, Context], Iterator[dict]]
 
@@ -60,10 +61,16 @@ def export(
     verifier_version = _verifier_version()
     with AtomicJsonl(out, head_bytes) as sink:
         for page in store.iter_pages(include, run_id):
-            reviews = store.latest_reviews([r.dialogue_id for r in page])
+            ids = [r.dialogue_id for r in page]
+            reviews = store.latest_reviews(ids)
+            edits = current_edits(store.conn, ids)
             for record in page:
                 versions = runs.get(record.run_id, {}).get("versions", {})
-                ctx = Context(reviews.get(record.dialogue_id, {}), versions, teachers, verifier_version)
+                record_edits = edits.get(record.dialogue_id, {})
+                apply_edits(record, record_edits)  # reviewers' edits replace the generated text
+                ctx = Context(
+                    reviews.get(record.dialogue_id, {}), versions, teachers, verifier_version, record_edits
+                )
                 for obj in formatter(record, ctx):
                     sink.write(obj)
     return sink.count

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import get_args
 
 from tutorforge import __version__
@@ -17,6 +17,7 @@ from tutorforge.dialogues.record import DialogueRecord, Turn
 from tutorforge.dialogues.store import CALL_SPEC
 from tutorforge.personas.schema import TeacherPersona
 from tutorforge.problems.model import Problem
+from tutorforge.review.trail import TurnEdit
 from tutorforge.verifiers.types import Status
 
 ROLES = ("teacher", "student", "critic")
@@ -34,12 +35,14 @@ _DEFAULT_GUIDANCE = "Help the student work through it step by step without givin
 
 @dataclass(frozen=True)
 class Context:
-    """What a record needs besides the dialogue: its latest review, its run's versions, the personas."""
+    """What a record needs besides the dialogue: its latest review, its run's versions, the personas,
+    and the reviewers' edits (turn index -> edit; the record's turns already carry the edited text)."""
 
     review: dict
     versions: dict
     teachers: dict[str, TeacherPersona]
     verifier_version: str
+    edits: dict[int, TurnEdit] = field(default_factory=dict)
 
 
 def system_message(record: DialogueRecord, teachers: dict[str, TeacherPersona]) -> str:
@@ -106,7 +109,8 @@ def dpo_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
 
 def raw_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
     """Everything stored about the dialogue: problem with answer and steps, turns with verdicts,
-    drafts and critic notes, LLM calls, the latest review."""
+    drafts and critic notes, LLM calls, the latest review; `metadata.edits` holds each edited turn's
+    editor and original text (its verdict is the verifier's on that original)."""
     yield {
         "dialogue_id": record.dialogue_id,
         "problem": _problem(record.problem),
@@ -118,7 +122,7 @@ def raw_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
         "finished_at": float(record.finished_at),
         "error": record.error,
         "review": {k: ctx.review.get(k, default) for k, default in REVIEW_FIELDS.items()},
-        "metadata": metadata(record, ctx),
+        "metadata": {**metadata(record, ctx), "edits": [e.to_dict() for e in ctx.edits.values()]},
     }
 
 
@@ -154,6 +158,7 @@ def metadata(record: DialogueRecord, ctx: Context) -> dict:
         "review_status": record.review_status,
         "review_reasons": [str(r) for r in record.review_reasons],
         "reviewer": str(ctx.review.get("reviewer", "")),
+        "edited": bool(ctx.edits),
         "generator_labels": [label.to_dict() for label in record.labels],
         "tutorforge_version": str(ctx.versions.get("tutorforge") or __version__),
     }

@@ -8,13 +8,15 @@ from rich.console import Console
 from rich.table import Table
 
 from tutorforge.dialogues.store import Store
+from tutorforge.review.figures import review_figures, review_tables
 
 ROLES = ("teacher", "student", "critic")
 
 
 def compute_stats(store: Store) -> dict:
     """Counts by status and review status, flags by kind, turns per dialogue, generator labels,
-    per-persona figures, end reasons and LLM usage. Every figure is a plain JSON value."""
+    per-persona figures, end reasons, LLM usage and the review figures (decisions, agreement with the
+    verifier, the audit estimate). Every figure is a plain JSON value."""
     q = store.conn.execute
 
     def grouped(sql: str) -> dict[str, int]:
@@ -74,6 +76,7 @@ def compute_stats(store: Store) -> dict:
             "cached_tokens": calls[3],
             "cost_usd": round(calls[4], 6),
         },
+        "review": review_figures(store),
     }
 
 
@@ -150,6 +153,8 @@ def print_stats(stats: dict, *, as_json: bool = False, console: Console | None =
                 "-" if f["mean_turns"] is None else f"{f['mean_turns']:.1f}",
                 f"{f['solved_share']:.0%}",
             )
+        console.print(table)
+    for table in review_tables(stats["review"], _table):
         console.print(table)
 
 
