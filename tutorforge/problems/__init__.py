@@ -1,0 +1,14 @@
+"""Problem sources: seeded sympy-backed generators per family, and file importers (JSONL, CSV, MathDial)."""
+
+from tutorforge.problems.generators import FAMILIES, MISCONCEPTION_FAMILIES, problem_from_seed, sample_problem
+from tutorforge.problems.model import Problem, Step, Variant
+
+__all__ = [
+    "FAMILIES",
+    "MISCONCEPTION_FAMILIES",
+    "Problem",
+    "Step",
+    "Variant",
+    "problem_from_seed",
+    "sample_problem",
+]
