@@ -17,6 +17,7 @@ from tutorforge.verifiers.numeric import (
     Undefined,
     Unsupported,
     Value,
+    bits,
     close_enough,
     evaluate,
     expand_pm,
@@ -62,8 +63,13 @@ class CheckContext:
 def fmt(v: Value) -> str:
     """A short, bounded rendering of a value for a flag's detail."""
     if isinstance(v, Fraction):
-        s = str(v)
-        return s if len(s) <= 40 else f"{float(v):.6g}"
+        s = str(v) if bits(v) < 200 else ""
+        if s and len(s) <= 40:
+            return s
+        digits = int(abs(v.numerator.bit_length() - v.denominator.bit_length()) * 0.30103) + 1
+        return (
+            f"{'-' if v < 0 else ''}a number of about {digits} digits" if digits > 300 else f"{float(v):.6g}"
+        )
     return f"{v:.6g}"
 
 

@@ -256,7 +256,7 @@ def _joined(a: Chain, b: Chain, tokens: list[Token]) -> bool:
 
 
 def _phrase_answers(
-    ex_text: str, tokens: list[Token], chains: list[Chain], groups: list[Answer]
+    ex_text: str, tokens: list[Token], chains: list[Chain], groups: list[Answer], too_complex: list
 ) -> list[Answer]:
     out = []
     for m in _ANSWER_PHRASE.finditer(ex_text):
@@ -271,19 +271,23 @@ def _phrase_answers(
         if chain is not None:
             out.append(Answer("phrase", (m.start(), chain.span[1]), values=[chain.sides[-1]]))
             continue
-        values = _value_list(tokens, k)
+        values = _value_list(tokens, k, too_complex)
         if values:
             out.append(Answer("phrase", (m.start(), tokens[values[-1].end - 1].end), values=values))
     return out
 
 
-def _value_list(tokens: list[Token], k: int) -> list[Side]:
+def _value_list(tokens: list[Token], k: int, too_complex: list | None = None) -> list[Side]:
     """`5`, `2 or 3`, `-5 and 5`: values separated by `or`/`and`/commas."""
     values = []
     while k < len(tokens):
         try:
             side = scan(tokens, k, len(tokens))
-        except (NoExpr, TooComplex):
+        except NoExpr:
+            break
+        except TooComplex:
+            if too_complex is not None:
+                too_complex.append((tokens[k].start, tokens[-1].end))
             break
         values.append(side)
         k = side.end
@@ -298,7 +302,9 @@ def _value_list(tokens: list[Token], k: int) -> list[Side]:
     return values
 
 
-def _boxed_answers(norm: Normalized, tokens: list[Token], groups: list[Answer]) -> list[Answer]:
+def _boxed_answers(
+    norm: Normalized, tokens: list[Token], groups: list[Answer], too_complex: list
+) -> list[Answer]:
     out = []
     for a, b in norm.boxed:
         inside = [i for i, t in enumerate(tokens) if a <= t.start and t.end <= b]
@@ -309,11 +315,11 @@ def _boxed_answers(norm: Normalized, tokens: list[Token], groups: list[Answer]) 
             out.append(Answer("boxed", (a, b), assignments=group.assignments))
             continue
         sub = tokens[inside[0] : inside[-1] + 1]
-        sides = _value_list(sub, 0)
+        sides = _value_list(sub, 0, too_complex)
         # the value is what the box ends with: \boxed{x = 5}, \boxed{12 + 3 = 15}
         eqs = [i for i, t in enumerate(sub) if t.kind == "eq"]
         if eqs:
-            sides = _value_list(sub, eqs[-1] + 1)
+            sides = _value_list(sub, eqs[-1] + 1, too_complex)
         if sides and sides[-1].end == len(sub):
             out.append(Answer("boxed", (a, b), values=_shift(sides, inside[0])))
     return out
@@ -354,8 +360,8 @@ def extract(text: str, unknowns: frozenset[str] = frozenset()) -> Extraction:
     sentence_of, sentences = _sentences(tokens, ex_text)
     _mark_assertions(chains, ex_text, sentence_of, sentences, tokens)
     groups = _solution_groups(chains, tokens)
-    answers = _phrase_answers(ex_text, tokens, chains, groups)
-    answers += _boxed_answers(norm, tokens, groups)
+    answers = _phrase_answers(ex_text, tokens, chains, groups, too_complex)
+    answers += _boxed_answers(norm, tokens, groups, too_complex)
     answers += _last_line_answer(ex_text, tokens)
     for a in answers:
         first = next((i for i, t in enumerate(tokens) if t.start >= a.span[0]), 0)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tutorforge.verifiers.limits import MAX_DEPTH
+
 OPAQUE = "\ue000"
 
 _SIMPLE = {
@@ -74,6 +76,7 @@ _ESCAPES = {
     "}": ")",
     "\\": "\n",
 }
+_BRACES = re.compile(r"(?<!\\)[{}]")
 _DX = re.compile(r"(?:\\,|\\!|\\;|\s)*d([a-zA-Z])\b")
 
 
@@ -157,10 +160,23 @@ def _find_dollar_math(text: str, start: int) -> tuple[int, int, int] | None:
     return None
 
 
+class TooDeep(Exception):
+    """Braces nested past the limit: the LaTeX is not rewritten or parsed."""
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for m in _BRACES.finditer(text):
+        depth += 1 if m.group() == "{" else -1
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"braces nested more than {MAX_DEPTH} deep")
+
+
 def normalize(text: str) -> Normalized:
-    """Rewrite LaTeX in `text` as plain math; text without LaTeX comes back unchanged."""
+    """Rewrite LaTeX in `text` as plain math; text without LaTeX comes back unchanged. Raises TooDeep."""
     if not needs_latex(text):
         return Normalized(text)
+    _check_depth(text)
     w = _Writer(text)
     i, n = 0, len(text)
     while i < n:

@@ -36,13 +36,14 @@ class Unsupported(EvalError):
     """A construct the fast path does not evaluate (it may go to the worker pool)."""
 
 
-def _bits(x: Fraction) -> int:
+def bits(x: Fraction) -> int:
+    """Binary size of a rational (numerator and denominator)."""
     return x.numerator.bit_length() + x.denominator.bit_length()
 
 
 def _check(x: Value) -> Value:
     if isinstance(x, Fraction):
-        if _bits(x) > MAX_BITS:
+        if bits(x) > MAX_BITS:
             raise TooBig("intermediate value too large")
         return x
     if math.isnan(x) or math.isinf(x):
@@ -85,7 +86,7 @@ def _pow(a: Value, b: Value) -> Value:
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         if b.denominator == 1:
             e = b.numerator
-            if abs(e) > MAX_EXPONENT or (a.numerator != 0 and abs(a) != 1 and _bits(a) * abs(e) > MAX_BITS):
+            if abs(e) > MAX_EXPONENT or (a.numerator != 0 and abs(a) != 1 and bits(a) * abs(e) > MAX_BITS):
                 raise TooBig("exponent too large")
             if a == 0 and e < 0:
                 raise Undefined("division by zero")

@@ -102,7 +102,8 @@ class WorkerPool:
 
     def call(self, op: str, payload: dict, timeout: float) -> dict | None:
         """Run `op` in a worker; None when it overran `timeout` (its worker is killed) or no worker ran."""
-        if not self._slots.acquire(timeout=max(timeout, 0.01)):
+        # waiting for a slot is bounded too: by other claims' timeouts and a worker start-up
+        if not self._slots.acquire(timeout=WORKER_STARTUP_TIMEOUT + 4 * timeout):
             return None
         try:
             worker = self._take()

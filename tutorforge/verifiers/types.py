@@ -89,3 +89,6 @@ class VerifyContext:
     # Optional: the reference solution's step claims, plain text ("109 + 50 = 159"). With them, a true
     # computation on a step's numbers that reaches another result ("109 - 50 = 59") is an invalid step.
     steps: list[str] = field(default_factory=list)
+    # Optional: the subject, whose pack may add checkers or turn the built-in math checks off
+    # (tutorforge.verifiers.extra).
+    subject: str = "math"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
 from tutorforge.verifiers.claims import Answer, Extraction, conclusion_answer, extract
 from tutorforge.verifiers.exprscan import Side
+from tutorforge.verifiers.extra import with_subject_checks
+from tutorforge.verifiers.latex import TooDeep
 from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
 from tutorforge.verifiers.numeric import tree_from_json
 from tutorforge.verifiers.pool import get_pool
@@ -100,11 +102,10 @@ def _answer_checker(ctx: VerifyContext, cx: CheckContext):
 def verify_turn(text: str, role: str, ctx: VerifyContext, *, timeout: float = DEFAULT_TIMEOUT) -> TurnVerdict:
     """Check every math claim in one turn; never raises, never runs longer than the claim timeouts allow."""
     try:
-        return _verify(text or "", role, ctx, timeout)
-    except RecursionError:
-        return TurnVerdict(
-            "unverifiable", [Flag("unparseable", "", (0, 0), "nested too deeply", "info")], claims=1
-        )
+        return with_subject_checks(text or "", role, ctx, lambda: _verify(text or "", role, ctx, timeout))
+    except (RecursionError, TooDeep):
+        flag = Flag("unparseable", "", (0, 0), "nested too deeply to check", "info")
+        return TurnVerdict("unverifiable", [flag], claims=1)
     except Exception as exc:  # a verifier bug must not stop a batch: report it on the turn
         detail = f"verifier failed: {type(exc).__name__}"
         return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)

@@ -1,0 +1,93 @@
+"""`tutorforge verify IN.jsonl [--out OUT.jsonl]` run as a real command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "tutorforge.cli", "verify", *args]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def _write(path: Path, lines: list) -> Path:
+    path.write_text(
+        "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines), encoding="utf-8"
+    )
+    return path
+
+
+GOOD = {
+    "id": "d1",
+    "problem": "Julia had 12 spoons after using 3; her husband gave 5. How many spoons did she buy?",
+    "answer": "10",
+    "turns": [
+        {"role": "teacher", "text": "How many spoons did she have before using any?"},
+        {"role": "student", "text": "12 - 3 = 9, so she bought 4 spoons."},
+        {"role": "teacher", "text": "Great job!"},
+        {"role": "student", "text": "Wait, 12 + 3 = 15 and 15 - 5 = 10."},
+    ],
+    "source": "hand-written",  # unknown fields are ignored
+}
+
+
+def test_verdict_lines_follow_the_schema(tmp_path):
+    result = _run(str(_write(tmp_path / "in.jsonl", [GOOD])))
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    out = json.loads(line)
+    assert set(out) == {"id", "turns"} and out["id"] == "d1"
+    assert [t["index"] for t in out["turns"]] == [0, 1, 2, 3]
+    assert [t["status"] for t in out["turns"]] == ["no_claims", "error", "error", "ok"]
+    assert all(set(t) == {"index", "role", "status", "flags"} for t in out["turns"])
+    (wrong,) = out["turns"][1]["flags"]
+    assert wrong["kind"] == "wrong_final_answer"
+    assert GOOD["turns"][1]["text"][wrong["span"][0] : wrong["span"][1]] == wrong["claim"]
+    assert out["turns"][2]["flags"][0]["kind"] == "affirms_wrong_answer"
+
+
+def test_bad_lines_are_reported_and_the_run_goes_on(tmp_path):
+    lines = [
+        GOOD,
+        "{not json",
+        {"id": "d3", "problem": "p", "answer": None, "turns": [{"role": "critic", "text": "ok"}]},
+        {"id": "d4", "problem": "p", "answer": 5, "turns": "none"},
+        {"id": "d5", "problem": "Add.", "answer": None, "turns": [{"role": "student", "text": "2 + 2 = 5"}]},
+    ]
+    path = _write(tmp_path / "in.jsonl", lines)
+    out = tmp_path / "out.jsonl"
+    result = _run(str(path), "--out", str(out))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"{path}:2: not JSON" in result.stderr
+    assert f"{path}:3: field 'turns[0].role'" in result.stderr
+    assert f"{path}:4: field 'turns'" in result.stderr
+    written = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [w["id"] for w in written] == ["d1", "d5"]
+    assert written[1]["turns"][0]["flags"][0]["kind"] == "false_arithmetic"
+
+
+def test_raw_export_records_are_read(tmp_path):
+    record = {
+        "dialogue_id": "run-0001",
+        "problem": {"statement": "Solve 3x + 5 = 20.", "answer": "x = 5", "unknowns": ["x"], "steps": []},
+        "turns": [{"role": "student", "text": "3x = 25", "verdict": {"status": "ok"}, "act": "attempt"}],
+        "metadata": {"generator_labels": []},
+    }
+    result = _run(str(_write(tmp_path / "raw.jsonl", [record])))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["id"] == "run-0001"
+    assert out["turns"][0]["flags"][0]["kind"] == "invalid_step"
+
+
+def test_missing_input_exits_2_naming_the_file(tmp_path):
+    missing = tmp_path / "nope.jsonl"
+    result = _run(str(missing))
+    assert result.returncode == 2
+    assert str(missing) in result.stderr and "Traceback" not in result.stderr
