@@ -1,6 +1,7 @@
 """Steps from worked solutions (GSM8K style): each "a op b = c" in a line, checked exactly and normalised.
 
 A line such as "So she has 3 bags * $50 per bag = $150 in all." holds the claim "3 × 50 = 150".
+A fraction written tight, "2/3", is one number (as the verifier reads it); any other "/" is division, "÷".
 Parsing is a small tokenizer and a recursive-descent evaluator over exact fractions: nothing is
 evaluated as code, and the work is bounded by the line length, the token count and the number size.
 """
@@ -27,10 +28,11 @@ _TOKEN = re.compile(
     r"|(?P<space>\s+)"
     r"|(?P<other>.)"
 )
-_SYMBOL = {"+": "+", "-": "-", "–": "-", "−": "-", "*": "×", "×": "×", "x": "×", "X": "×", "÷": "÷", "/": "/"}
+_SYMBOL = {"+": "+", "-": "-", "–": "-", "−": "-", "*": "×", "×": "×", "x": "×", "X": "×", "÷": "÷", "/": "÷"}
 _CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
 _VARIABLES = set("xyzn")
-_PRECEDENCE = {"+": 1, "-": 1, "×": 2, "÷": 2, "/": 2}
+_PRECEDENCE = {"+": 1, "-": 1, "×": 2, "÷": 2}
+_DIGITS = re.compile(r"\d+")
 _STOP = frozenset("and so because which that then in for to of on at is are was has this does".split())
 
 
@@ -40,7 +42,6 @@ class _Tok:
     text: str
     start: int
     end: int
-    spaced: bool = False  # whitespace on both sides (for "/": division rather than a fraction)
 
 
 @dataclass
@@ -85,14 +86,11 @@ def strip_annotations(line: str) -> str:
 
 
 def _tokens(line: str) -> list[_Tok]:
-    raw = [(m.lastgroup or "other", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(line)]
-    out: list[_Tok] = []
-    for i, (kind, text, start, end) in enumerate(raw):
-        if kind == "space":
-            continue
-        spaced = 0 < i < len(raw) - 1 and raw[i - 1][0] == "space" and raw[i + 1][0] == "space"
-        out.append(_Tok(kind, text, start, end, spaced))
-    return out
+    return [
+        _Tok(m.lastgroup or "other", m.group(), m.start(), m.end())
+        for m in _TOKEN.finditer(line)
+        if m.lastgroup != "space"
+    ]
 
 
 def _number(text: str) -> _Num | None:
@@ -151,6 +149,19 @@ class _Parser:
             return False
         return self.toks[j - 1].end == t.start and t.end == self.toks[j + 1].start
 
+    def fraction(self, i: int) -> _Num | None:
+        """ "2/3" written tight, two plain integers: one number."""
+        if self.kind(i + 1) != "op" or self.toks[i + 1].text != "/" or self.kind(i + 2) != "num":
+            return None
+        top, slash, bottom = self.toks[i : i + 3]
+        if top.end != slash.start or slash.end != bottom.start:
+            return None
+        if not (_DIGITS.fullmatch(top.text) and _DIGITS.fullmatch(bottom.text)) or int(bottom.text) == 0:
+            return None
+        if len(top.text) + len(bottom.text) > MAX_DIGITS:
+            return None
+        return _Num(Fraction(int(top.text), int(bottom.text)), f"{top.text}/{bottom.text}", "", False)
+
     def expression(self, i: int, depth: int = 0) -> tuple[_Node, int] | None:
         first = self.operand(i, depth)
         if first is None:
@@ -161,8 +172,6 @@ class _Parser:
             nxt = self.operand(i + 1, depth)
             if nxt is None:
                 break
-            if op == "/" and self.toks[i].spaced:
-                op = "÷"
             items += [op, nxt[0]]
             i = self.skip_units(nxt[1])
         return _tree(items), i
@@ -175,6 +184,8 @@ class _Parser:
                 num = inner[0]
                 return _Num(-num.value, f"-{num.text}", num.currency, num.percent), inner[1]
         if self.kind(i) == "num":
+            if fraction := self.fraction(i):
+                return fraction, i + 3
             parsed = _number(self.toks[i].text)
             return None if parsed is None else (parsed, i + 1)
         if self.kind(i) == "lp" and depth < 4:
@@ -221,8 +232,10 @@ def _render(node: _Node, percent: bool = True) -> str:
         return node.text + ("%" if percent and node.percent else "")
     if isinstance(node, _Paren):
         return f"({_render(node.inner, percent)})"
-    sep = "/" if node.op == "/" else f" {node.op} "
-    return f"{_render(node.left, percent)}{sep}{_render(node.right, percent)}"
+    right = _render(node.right, percent)
+    if node.op == "÷" and isinstance(node.right, _Num) and "/" in right:
+        right = f"({right})"  # 6 ÷ (1/2): the same under either reading of a tight fraction
+    return f"{_render(node.left, percent)} {node.op} {right}"
 
 
 def _flat(node: _Node) -> tuple[list[_Node], list[str]]:
@@ -252,7 +265,20 @@ def format_value(value: Fraction) -> str:
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
+def _claimable(parts: list[tuple[_Node, int, int]]) -> bool:
+    """At least two different parts, one of them doing arithmetic."""
+    return len({_render(n) for n, _, _ in parts}) > 1 and any(_works(n) for n, _, _ in parts)
+
+
+def _works(node: _Node) -> bool:
+    """Whether a part of a chain does arithmetic: an operation, or a division written as a fraction."""
+    return isinstance(node, _Op) or (isinstance(node, _Num) and "/" in node.text)
+
+
 def _ask(node: _Node, percent: bool) -> str:
+    if isinstance(node, _Num):  # "48/2"
+        top, bottom = node.text.split("/")
+        return f"What do you get when you divide {top} by {bottom}?"
     operands, ops = _flat(node)
     names = [_render(o, percent) for o in operands]
     if len(set(ops)) == 1 and all(not isinstance(o, _Op) for o in operands):
@@ -266,7 +292,7 @@ def _ask(node: _Node, percent: bool) -> str:
             return f"What do you get when you multiply {listed} together?"
         if op == "-" and len(names) == 2:
             return f"What do you get when you subtract {names[1]} from {names[0]}?"
-        if op in "÷/" and len(names) == 2:
+        if op == "÷" and len(names) == 2:
             return f"What do you get when you divide {names[0]} by {names[1]}?"
     return f"What do you get when you work out {_render(node, percent)}?"
 
@@ -342,7 +368,7 @@ def _true_runs(parts: list[tuple[_Node, int, int]]) -> list[list[tuple[_Node, in
             runs.append(current)
             current = [part] if value is not None else []
     runs.append(current)
-    return [r for r in runs if len(r) >= 2 and any(isinstance(n, _Op) for n, _, _ in r)]
+    return [r for r in runs if _claimable(r)]
 
 
 def _chain(parser: _Parser, i: int) -> tuple[list[tuple[_Node, int, int]], int] | None:
@@ -364,7 +390,7 @@ def _chain(parser: _Parser, i: int) -> tuple[list[tuple[_Node, int, int]], int] 
         if parser.kind(after) != "eq":
             break
         i = after + 1
-    if len(parts) < 2 or not any(isinstance(n, _Op) for n, _, _ in parts):
+    if not _claimable(parts):
         return None
     return parts, parts[-1][2] + 1
 
@@ -377,7 +403,7 @@ def _claim(parser: _Parser, parts: list[tuple[_Node, int, int]], percent: bool) 
     value = _value(final, percent)
     assert value is not None
     currency = final.currency if isinstance(final, _Num) else ""
-    first = next(n for n, _, _ in parts if isinstance(n, _Op))
+    first = next(n for n, _, _ in parts if _works(n))
     return Claim(
         claim=" = ".join(_render(n, percent) for n, _, _ in parts),
         result=_render(final, percent) if isinstance(final, _Num) else format_value(value),
