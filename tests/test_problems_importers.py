@@ -106,6 +106,19 @@ def test_false_worked_lines_are_not_steps(tmp_path: Path) -> None:
     assert words.steps == [] and words.answer == "10"
 
 
+def test_division_and_tight_fractions_mean_the_same_under_either_reading(tmp_path: Path) -> None:
+    records = [
+        {"question": "Years?", "answer": "The base is $40,000 / 1 year/$5,000 = 8 years.\n#### 8"},
+        {"question": "Halves?", "answer": "She sells 6 / 1/2 = 12 halves and 28/2 = 14 wholes.\n#### 14"},
+    ]
+    years, halves = load_problems(_write_jsonl(tmp_path / "q.jsonl", records))
+    assert [s.claim for s in years.steps] == ["40000 ÷ 1 ÷ 5000 = 8"]
+    assert [s.claim for s in halves.steps] == ["6 ÷ (1/2) = 12", "28/2 = 14"]
+    assert halves.steps[1].ask == "What do you get when you divide 28 by 2?"
+    for s in years.steps + halves.steps:
+        assert holds(s.claim)  # the checker reads a/b with ordinary left-to-right precedence
+
+
 def test_mathdial_records_keep_their_metadata(tmp_path: Path) -> None:
     records = [
         _mathdial_record(6000025, "How many spoons?", "Together 12+3=15 spoons.\nSo 15-5=10 spoons.\n 10"),
