@@ -273,10 +273,30 @@ def check_link(left: tuple | None, right: tuple | None, ls: Side, rs: Side, appr
 _KIND = {"false": "false_arithmetic", "invalid": "invalid_step", "wrong": "wrong_final_answer"}
 
 
+def _measure(side: Side) -> str:
+    return side.unit.rstrip("s") if side.unit else "$" if side.money else "%" if side.percent else ""
+
+
 def _unit_conversion(ls: Side, rs: Side) -> bool:
-    """`1 hour = 60 minutes`, `80% is equal to $500`: two measures of one amount, not arithmetic."""
-    units = tuple(s.unit or ("$" if s.money else "%" if s.percent else "") for s in (ls, rs))
-    return ls.bare_number and rs.bare_number and all(units) and units[0].rstrip("s") != units[1].rstrip("s")
+    """`1 hour = 60 minutes`, `80% is equal to $500`, `24 = 2 dozen = $12 x 2`: one amount in two
+    measures, not arithmetic."""
+    if not (ls.bare_number or rs.bare_number):
+        return False
+    a, b = _measure(ls), _measure(rs)
+    if a == b:
+        return False
+    if ls.bare_number and rs.bare_number:  # "20% = 0.2" and "$5 = 500" are still arithmetic
+        return bool(a and b) or (a or b) not in ("%", "$")
+    return "$" in (a, b) and bool(a and b)  # a count against money: "2 dozen = $12 x 2"
+
+
+def _part_of_whole(ls: Side, rs: Side, left: tuple | None, right: tuple | None) -> bool:
+    """ "12 = 2/3" (of the total), "6 = 1/3": a whole number matched to the share it stands for."""
+    if not (ls.bare_number and rs.bare_number and not ls.fraction and ls.decimals == 0):
+        return False
+    if left is None or right is None or left[0] != "num" or right[0] != "num":
+        return False
+    return left[1] > 1 and left[1].denominator == 1 and 0 < right[1] < 1 and (rs.fraction or rs.percent)
 
 
 def _running(left: tuple | None, right: tuple | None) -> bool:
@@ -317,7 +337,7 @@ def check_chain(chain: Chain, ex: Extraction, cx: CheckContext) -> tuple[int, li
     claims = 0
     for i in range(len(chain.sides) - 1):
         ls, rs = chain.sides[i], chain.sides[i + 1]
-        if _unit_conversion(ls, rs):
+        if _unit_conversion(ls, rs) or _part_of_whole(ls, rs, trees[i], trees[i + 1]):
             continue
         outcome, detail = check_link(trees[i], trees[i + 1], ls, rs, chain.approx[i], cx)
         if outcome == "false" and _running(trees[i], trees[i + 1]):

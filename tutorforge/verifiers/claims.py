@@ -24,10 +24,11 @@ _ANSWER_PHRASE = re.compile(
 _QUOTE_BEFORE = re.compile(
     r"\b(?:you(?:'ve|'re|\s+have|\s+are)?\s+(?:said|wrote|written|got|gotten|calculated|computed|found|claimed|"
     r"mentioned|put|did|used|say|saying|think|thought|wrote\s+down|stated|concluded|answered|seem|meant)|"
-    r"your\s+(?:answer|calculation|work|step|result|solution|equation|claim)|instead\s+of|rather\s+than|"
+    r"your\s+(?:\w+\s+)?(?:answer|calculation|work|step|result|solution|equation|claim)|instead\s+of|rather\s+than|"
     r"(?:is|was)\s+it\s+(?:really|true)|suppose|what\s+if|mistakenly|wrongly|incorrectly)\b",
     re.I,
 )
+_YOUR_BEFORE = re.compile(r"\byour\s+(?:\w+\s+)?$", re.I)
 _NOT_BEFORE = re.compile(
     r"\b(?:not|no|isn't|never)(?:\s+(?:true|the\s+case|correct|right))?(?:\s+that)?\W*$", re.I
 )
@@ -160,7 +161,20 @@ def _acceptable(left: Side, right: Side, eq: Token, after: Token | None) -> bool
         return True
     if left.special:
         return True
-    return left.operators > 0 and right.bare_number and (after is None or after.kind != "of")
+    return left.operators > 0 and right.bare_number
+
+
+def _embedded(left: Side, tokens: list[Token]) -> bool:
+    """A bare number with a unit right after a word belongs to the words: "in the final 5 floors = 80 min"."""
+    if not left.bare_number or not left.unit or left.start == 0:
+        return False
+    return tokens[left.start - 1].kind == "word"
+
+
+def _phrase_follows(right: Side, tokens: list[Token], weak: bool) -> bool:
+    """ "12 = 2/3 of the total", "20% of 80 is 20 hundredths of 80": the number starts a phrase."""
+    after = _at(tokens, right.end)
+    return right.bare_number and (weak or not right.unit) and after is not None and after.kind == "of"
 
 
 def _at(tokens: list[Token], i: int) -> Token | None:
@@ -177,7 +191,11 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
         try:
             if cur is not None and cur.sides[-1].end == k:
                 right = _right_side(tokens, k)
-                if right is not None and _acceptable(cur.sides[-1], right, t, _at(tokens, right.end)):
+                if (
+                    right is not None
+                    and _acceptable(cur.sides[-1], right, t, _at(tokens, right.end))
+                    and not _phrase_follows(right, tokens, t.weak)
+                ):
                     cur.sides.append(right)
                     cur.approx.append(t.approx)
                     cur.weak.append(t.weak)
@@ -193,8 +211,10 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
             continue
         if left is None or right is None or not _acceptable(left, right, t, _at(tokens, right.end)):
             continue
-        if left.bare_number and left.unit and left.start > 0 and tokens[left.start - 1].kind == "word":
-            continue  # "in the final 5 floors = 120 minutes": the number belongs to the words before it
+        if _embedded(left, tokens):
+            continue
+        if _phrase_follows(right, tokens, t.weak):
+            continue
         cur = Chain([left, right], [t.approx], [t.weak])
         chains.append(cur)
         floor = right.end
@@ -217,9 +237,8 @@ def _asserted(
     after = text[span[1] : s_end]
     question = text[s_start:s_end].rstrip().endswith("?")
     quoted = before.count('"') % 2 == 1 or before.count("“") > before.count("”")
-    asserted = not (
-        quoted or _QUOTE_BEFORE.search(before) or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after)
-    )
+    quoted = quoted or bool(_QUOTE_BEFORE.search(before) or _YOUR_BEFORE.search(before))
+    asserted = not (quoted or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after))
     return asserted, question
 
 
@@ -272,6 +291,8 @@ def _phrase_answers(
             out.append(Answer("phrase", (m.start(), chain.span[1]), values=[chain.sides[-1]]))
             continue
         values = _value_list(tokens, k, too_complex)
+        if any(v.operators and "s_" not in v.source for v in values):
+            continue  # "the answer is 30% - 20% blue ...": a computation, not a stated value
         if values:
             out.append(Answer("phrase", (m.start(), tokens[values[-1].end - 1].end), values=values))
     return out
@@ -382,7 +403,10 @@ def _same_noun(word: str, unit: str) -> bool:
     return w == u or w.rstrip("s") == u.rstrip("s") or w.removesuffix("es") == u.removesuffix("es")
 
 
-def conclusion_answer(ex: Extraction, unit: str, money: bool) -> list[Answer]:
+_ASKS = re.compile(r"\?|\bhow\s+(?:many|much|long)\b|\bwhat\b", re.I)
+
+
+def conclusion_answer(ex: Extraction, unit: str, money: bool, given: frozenset = frozenset()) -> list[Answer]:
     """A closing sentence stating the asked-for quantity: "So she bought 10 spoons.", "So he pays $34."."""
     if not unit and not money:
         return []
@@ -395,8 +419,8 @@ def conclusion_answer(ex: Extraction, unit: str, money: bool) -> list[Answer]:
     marker = None
     for m in _CONCLUSION.finditer(ex.norm.text, s_start, t.start):
         marker = m
-    if marker is None:
-        return []
+    if marker is None or t.value in given or _ASKS.search(ex.norm.text, s_start, s_end):
+        return []  # a number the problem gives, or a question, is not the student's answer
     if any(c.span[0] <= t.start < c.span[1] for c in ex.chains):
         return []
     if any(a.span[0] <= t.start < a.span[1] for a in ex.answers):

@@ -33,6 +33,7 @@ class Side:
     decimals: int = 0  # digits after the point when the side is one written decimal
     bare_symbol: str | None = None  # the name when the side is one variable
     bare_number: bool = False
+    fraction: bool = False  # a number written as a fraction ("6/8")
     unit: str = ""  # the unit word after a bare number ("15 spoons")
     special: bool = False  # derivative, integral or user function
 
@@ -273,6 +274,7 @@ class _Scanner:
             self.take()
             den = self.take()
             value = value / den.value
+            self.side.fraction = True
         self.side.money = self.side.money or t.money
         self.side.percent = self.side.percent or t.decimals == -1
         if t.mulword:
@@ -333,6 +335,10 @@ def scan(toks: list[Token], start: int, stop: int) -> Side:
     side.end = sc.i
     side.source = source
     span = toks[start : sc.i]
+    if len(span) == 1 and span[0].mulword:
+        raise NoExpr  # "half" alone is a word, not a number
+    if span[0].kind == "op" and span[0].value == "+":
+        raise NoExpr  # "+ 1,000 = 6,000" carries on a computation from before
     if source == "n_0":
         side.bare_number = True
         side.decimals = span[0].decimals

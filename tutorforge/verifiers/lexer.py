@@ -47,7 +47,9 @@ OPS = {
     "∓": "±",
 }
 WORD_OPS = {"times": "*", "plus": "+", "minus": "-"}
-TWO_WORD_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/"}
+TWO_WORD_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/", ("divide", "by"): "/"}
+BETWEEN_NUMBER_OPS = {"divide": "/", "over": "/", "x": "*"}  # operators only between two numbers
+ORDINAL_SUFFIXES = {"st", "nd", "rd", "th"}
 WEAK_EQ = {"is", "are", "was", "were", "makes", "gives", "would be", "will be"}
 STRONG_WORD_EQ = {"equals", "equal to"}
 FUNCTIONS = {
@@ -166,6 +168,11 @@ def _fold_words(raw: list[Token], text: str, unknowns: frozenset[str]) -> list[T
     while i < n:
         t = raw[i]
         nxt = raw[i + 1] if i + 1 < n else None
+        if t.kind == "num" and nxt is not None and nxt.kind == "word" and nxt.start == t.end:
+            if nxt.value.lower() in ORDINAL_SUFFIXES:  # "2nd", "21st": an ordinal, not a quantity
+                out.append(Token("word", t.start, nxt.end, text[t.start : nxt.end], text[t.start : nxt.end]))
+                i += 2
+                continue
         if t.kind == "num" and nxt is not None and nxt.kind == "pct" and nxt.start - t.end <= 1:
             t.value = t.value / 100
             t.kind, t.end, t.text = "num", nxt.end, text[t.start : nxt.end]
@@ -241,8 +248,8 @@ def _fold_word(
         return Token("func", t.start, t.end, w, FUNCTIONS[lw])
     if lw == "pi":
         return Token("const", t.start, t.end, w, "pi")
-    if w == "x" and _is_times(prev, nxt, t, unknowns):
-        return Token("op", t.start, t.end, w, "*")
+    if lw in BETWEEN_NUMBER_OPS and (lw != "x" or w == "x") and _is_times(prev, nxt, t, unknowns):
+        return Token("op", t.start, t.end, w, BETWEEN_NUMBER_OPS[lw])
     if len(w) == 2 and w[0] == "d" and w[1].isalpha():
         return Token("dx", t.start, t.end, w, w[1])
     if w in USER_FUNCTIONS and nxt is not None and nxt.kind == "lp" and nxt.start == t.end:
@@ -255,7 +262,7 @@ def _fold_word(
 
 
 def _is_times(prev: Token | None, nxt: Token | None, t: Token, unknowns: frozenset[str]) -> bool:
-    """`x` between two numbers, spaced on both sides ("12 x 3", "$2.50 x 4"), is multiplication."""
+    """`x`, `divide`, `over` between two numbers, spaced on both sides ("12 x 3", "12 divide 4")."""
     if prev is None or nxt is None:
         return False
     spaced = prev.end < t.start and nxt.start > t.end

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from tutorforge.verifiers.claims import extract
 from tutorforge.verifiers.exprscan import NoExpr, TooComplex, scan
+from tutorforge.verifiers.lexer import tokenize
 from tutorforge.verifiers.numeric import EvalError, Value, evaluate, expand_pm, free_symbols
 from tutorforge.verifiers.safeparse import Rejected, to_tree
 
@@ -42,7 +43,7 @@ class ProblemInfo:
 
     unit: str = ""  # the counted noun in "How many spoons ...", "" when unknown
     money: bool = False
-    symbols: frozenset[str] = field(default_factory=frozenset)
+    numbers: frozenset = field(default_factory=frozenset)  # the values the statement gives
 
 
 def _side_tree(side) -> tuple | None:
@@ -152,19 +153,18 @@ _HOW_MUCH = re.compile(
     r"\bhow\s+much\b|\bcost\b|\bdollars\b|\$|\bmoney\b|\bprice\b|\bpay\b|\bspend\b|\bearn", re.I
 )
 _QUESTION = re.compile(r"[^.?!]*\?")
-_LETTER = re.compile(r"(?<![A-Za-z'])([a-z])(?![A-Za-z'])")
 
 
 @lru_cache(maxsize=4096)
 def problem_info(problem: str) -> ProblemInfo:
-    """The answer's unit and the single-letter symbols a problem statement uses."""
+    """The answer's unit, and the numbers a problem statement gives."""
     questions = _QUESTION.findall(problem) or [problem]
     q = questions[-1]
     m = _HOW_MANY.search(q)
     unit = m.group(1).lower() if m else ""
     money = bool(re.search(r"\bhow\s+much\b", q, re.I)) and bool(_HOW_MUCH.search(problem))
-    symbols = frozenset(s for s in _LETTER.findall(problem) if s not in ("a", "i"))
-    return ProblemInfo(unit=unit, money=money, symbols=symbols)
+    numbers = frozenset(t.value for t in tokenize(problem[:5000]) if t.kind == "num")
+    return ProblemInfo(unit=unit, money=money, numbers=numbers)
 
 
 def unknowns_for(ctx_unknowns: list[str], answer: str | None) -> tuple[str, ...]:

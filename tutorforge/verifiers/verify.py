@@ -61,7 +61,7 @@ def _counts(asserted: bool, question: bool, role: str) -> bool:
 
 def _answers(ex: Extraction, ctx: VerifyContext) -> list[Answer]:
     info = problem_info(ctx.problem or "")
-    answers = ex.answers + conclusion_answer(ex, info.unit, info.money)
+    answers = ex.answers + conclusion_answer(ex, info.unit, info.money, info.numbers)
     explicit = [a for a in answers if a.how in ("phrase", "boxed")]
     return [
         a
@@ -152,7 +152,8 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         claims += 1
         if outcome == "ok":
             correct_answers.append(ans)
-        elif outcome == "wrong":
+        elif outcome == "wrong" and not (role == "teacher" and ans.how == "conclusion"):
+            # a teacher's "So … 30 bags …" is a summary or a hint far more often than an answer
             findings.append(Finding("wrong_final_answer", *ans.span, detail))
         else:
             unverifiable += 1
