@@ -13,7 +13,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 from tutorforge import __version__
@@ -143,24 +142,16 @@ def _run_processes(
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["tutorforge.dialogues.batch"])
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-    with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(config.model_dump_json(),)
-    ) as pool:
-        pending: set = set()
-        next_chunk = 0
-        try:
-            while next_chunk < len(chunks) or pending:
-                while next_chunk < len(chunks) and len(pending) < workers * 3:
-                    pending.add(pool.submit(_run_chunk, chunks[next_chunk]))
-                    next_chunk += 1
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    records = fut.result()
-                    store.save_dialogues(records)
-                    on_saved(records)
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
-            raise
+    initargs = (config.model_dump_json(),)
+    pool = ctx.Pool(workers, initializer=_init_worker, initargs=initargs)
+    try:
+        # Chunks come back as they finish; only the parent writes, one transaction per chunk.
+        for records in pool.imap_unordered(_run_chunk, chunks):
+            store.save_dialogues(records)
+            on_saved(records)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C or a failure: drop the chunks in flight, keep what is saved
+        raise
+    finally:
+        pool.join()
