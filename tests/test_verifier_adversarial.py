@@ -48,10 +48,10 @@ def _payloads(canary: str) -> list[str]:
 def test_payloads_never_execute(tmp_path):
     canary = tmp_path / "canary"
     payloads = _payloads(str(canary))
-    for text in payloads:
-        for role in ("student", "teacher"):
-            verdict = verify_turn(text, role, VerifyContext("What is 2 + 3?", "5"), timeout=TIMEOUT)
-            assert verdict.status in ("ok", "error", "unverifiable", "no_claims")
+    for i, text in enumerate(payloads):
+        role = ("student", "teacher")[i % 2]
+        verdict = verify_turn(text, role, VerifyContext("What is 2 + 3?", "5"), timeout=TIMEOUT)
+        assert verdict.status in ("ok", "error", "unverifiable", "no_claims")
     # the payload as the reference answer and as the problem, too
     for text in payloads[:4]:
         verify_turn("The answer is 5.", "student", VerifyContext(text, text), timeout=TIMEOUT)
