@@ -66,6 +66,16 @@ class TurnVerdict:
         return {"status": self.status, "claims": self.claims, "flags": [f.to_dict() for f in self.flags]}
 
 
+def status_for(flags: list[Flag], claims: int, unverifiable: bool) -> Status:
+    """A turn's status: `error` on any error flag, else `unverifiable` if a claim could not be checked,
+    else `ok` when it made claims and `no_claims` when it made none."""
+    if any(f.severity == "error" for f in flags):
+        return "error"
+    if unverifiable:
+        return "unverifiable"
+    return "ok" if claims else "no_claims"
+
+
 @dataclass
 class PriorTurn:
     """A turn already spoken, with its verdict when known."""

@@ -17,7 +17,7 @@ from tutorforge.verifiers.reference import (
     unknowns_for,
 )
 from tutorforge.verifiers.roles import affirmation, student_error, student_has_stated
-from tutorforge.verifiers.types import Flag, TurnVerdict, VerifyContext
+from tutorforge.verifiers.types import Flag, TurnVerdict, VerifyContext, status_for
 
 _MAX_CLAIM_TEXT = 200
 
@@ -161,13 +161,8 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
     flags = [_flag(text, ex, f) for f in findings]
     if role == "teacher":
         flags += _teacher_flags(text, ctx, ref, cx, ex, correct_answers, timeout)
-    if any(f.severity == "error" for f in flags):
-        status = "error"
-    elif unverifiable:
-        status = "unverifiable"
-    else:
-        status = "ok" if claims else "no_claims"
-    return TurnVerdict(status, _dedupe(flags), claims)
+    flags = _dedupe(flags)
+    return TurnVerdict(status_for(flags, claims, unverifiable > 0), flags, claims)
 
 
 def _teacher_flags(
