@@ -1,0 +1,1 @@
+"""Corpus quality: pedagogy and diversity metrics, near-duplicates, the report and the dataset card."""
