@@ -49,9 +49,15 @@ class _Scanner:
         self.depth = 0
         self.side = Side(start, start, "")
         self.last: Token | None = None
+        self.segment = toks[start].math if start < stop else 0
 
     def peek(self) -> Token | None:
-        return self.toks[self.i] if self.i < self.stop else None
+        """The next token, if it is still part of the same text: an expression never crosses into or
+        out of a LaTeX math segment."""
+        if self.i >= self.stop:
+            return None
+        t = self.toks[self.i]
+        return t if t.math == self.segment else None
 
     def take(self) -> Token:
         t = self.toks[self.i]

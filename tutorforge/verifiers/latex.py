@@ -76,6 +76,9 @@ _ESCAPES = {
     "}": ")",
     "\\": "\n",
 }
+_MATH_ENV = re.compile(
+    r"\\begin\{((?:align|aligned|equation|eqnarray|gather|gathered|multline|displaymath|math)\*?)\}"
+)
 _BRACES = re.compile(r"(?<!\\)[{}]")
 _DX = re.compile(r"(?:\\,|\\!|\\;|\s)*d([a-zA-Z])\b")
 
@@ -199,7 +202,14 @@ def normalize(text: str) -> Normalized:
                 w.emit(" ", j)
                 i = j + 2
                 continue
-        elif c == "\\":
+        elif c == "\\" and (env := _MATH_ENV.match(text, i)):
+            close = text.find(f"\\end{{{env.group(1)}}}", env.end())
+            if close != -1:
+                _math_segment(w, env.end(), close)
+                w.emit(" ", close)
+                i = close + len(env.group(1)) + 6
+                continue
+        if c == "\\":
             i = _command(w, i, n)
             continue
         w.copy(i, i + 1)

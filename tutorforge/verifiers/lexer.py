@@ -107,7 +107,7 @@ class Token:
     weak: bool = False  # an equality written as a word ("is"), checked only in narrow forms
     approx: bool = False
     mulword: bool = False  # "twice", "half", ...: multiplies what follows without an operator
-    math: bool = False  # inside a LaTeX math segment: whitespace does not separate factors
+    math: int = 0  # which LaTeX math segment holds it (0: none); whitespace there does not separate factors
 
 
 def _num_token(m: re.Match) -> Token:
@@ -142,13 +142,15 @@ def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tup
             raw.append(Token("const", s, e, m.group(), "pi"))
         else:
             raw.append(Token(kind, s, e, m.group(), m.group()))
-    if math_ranges:
-        for t in raw:
-            t.math = any(a <= t.start < b for a, b in math_ranges)
     for i, t in enumerate(raw):
         if t.kind == "bang" and not _factorial(raw, i):
             t.kind = "punct"
-    return _fold_words(raw, text, unknowns)
+    tokens = _fold_words(raw, text, unknowns)
+    if math_ranges:
+        for t in tokens:
+            inside = [(a, -b) for a, b in math_ranges if a <= t.start < b]
+            t.math = min(inside)[0] + 1 if inside else 0
+    return tokens
 
 
 def _factorial(raw: list[Token], i: int) -> bool:
