@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +36,9 @@ def _root(
 
 
 ROLES = ("teacher", "student", "critic")
+_PERSONAS_DIR_HELP = (
+    "A persona file, a folder of them or a subject pack, after TUTORFORGE_PATH (repeatable; later wins)."
+)
 
 
 @app.command()
@@ -94,6 +98,7 @@ def generate(
     out_format: str = typer.Option(
         "openai", "--format", help="Format for --out: openai, sharegpt, trl, raw."
     ),
+    personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
 ) -> None:
     """Generate tutoring dialogues, verify every turn, and store them; rerunning resumes."""
     from tutorforge.dialogues.batch import plan_batch, run_batch
@@ -109,6 +114,7 @@ def generate(
         "subject": subject,
         "families": families or None,
         "problems_file": str(problems) if problems else None,
+        "personas_dirs": [str(p) for p in personas_dirs] if personas_dirs else None,
         "teacher": teacher,
         "student": student,
         "critic": critic,
@@ -181,7 +187,12 @@ def build_config(model_cls, settings: dict, *, source: str):
         raise BadInput(f"{source}: {field}: {err['msg']}") from None
 
 
-_FLAG_OF = {"n": "-n", "problems_file": "--problems", "families": "--family"}
+_FLAG_OF = {
+    "n": "-n",
+    "problems_file": "--problems",
+    "families": "--family",
+    "personas_dirs": "--personas-dir",
+}
 
 
 def check_export_format(fmt: str) -> None:
@@ -270,6 +281,7 @@ def personas_list(
     role: Literal["teacher", "student", "critic"] | None = typer.Option(
         None, "--role", help="Only this role."
     ),
+    personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
 ) -> None:
     """List the personas: name, role, version, description, and misconceptions for students."""
     from rich.console import Console
@@ -277,37 +289,55 @@ def personas_list(
     from tutorforge.personas.loader import load_registry
     from tutorforge.personas.table import persona_table
 
-    registry = load_registry()
+    registry = load_registry(personas_dirs or ())
     Console().print(persona_table(p for r in ((role,) if role else ROLES) for p in registry.by_role(r)))
 
 
 @personas_app.command("show")
-def personas_show(name: str = typer.Argument(..., help="The persona's name.")) -> None:
+def personas_show(
+    name: str = typer.Argument(..., help="The persona's name."),
+    personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
+) -> None:
     """Print a persona as TOML, a file `personas validate` accepts."""
     from tutorforge.personas.loader import dump_toml, load_registry
 
-    typer.echo(dump_toml(load_registry().get(name)), nl=False)
+    typer.echo(dump_toml(load_registry(personas_dirs or ()).get(name)), nl=False)
 
 
 @personas_app.command("validate")
 def personas_validate(
-    path: Path = typer.Argument(..., help="A persona .toml file or a folder of them."),
+    path: Path = typer.Argument(..., help="A persona .toml file, a folder of them, or a subject pack."),
 ) -> None:
-    """Check persona files: prints each problem as file:line: field: message, exits 2 on any."""
-    from tutorforge.personas.loader import check_path
+    """Check persona files and subject packs: prints each problem as file:line: field: message, exits 2
+    on any."""
+    from tutorforge.subjects.validate import validate_path
 
-    loaded, problems = check_path(path)
+    summary, problems = validate_path(path)
     for problem in problems:
         typer.echo(str(problem))
     if problems:
         raise BadInput(f"{len(problems)} problem(s) in {path}")
-    typer.echo(f"ok: {len(loaded)} personas")
+    typer.echo(f"ok: {summary}")
+
+
+def _plain_override_notes() -> None:
+    """Print plug-in name clashes (persona, subject or misconception replaced) as one 'note:' line each."""
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if category.__name__.endswith("OverrideWarning"):
+            typer.echo(f"note: {message}", err=True)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 def main() -> None:
     """Console entry point: bad input exits 2, runtime failures exit 1, both with one clear line."""
     from typer._click.exceptions import ClickException, UsageError
 
+    _plain_override_notes()
     try:
         rv = app(standalone_mode=False)
     except BadInput as exc:

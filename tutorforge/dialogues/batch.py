@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import signal
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,8 @@ from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.dialogues.store import Store
-from tutorforge.personas.loader import load_registry
+from tutorforge.personas.loader import OverrideWarning, load_registry
+from tutorforge.subjects.discovery import PATH_ENV
 
 OnSaved = Callable[[Sequence[DialogueRecord]], None]
 
@@ -76,7 +78,8 @@ def run_batch(config: GenerateConfig, store: Store, plan: BatchPlan, on_saved: O
 
 async def _run_async(config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved) -> int:
     agents = make_agents(config, str(store.path))
-    factory = DialogueFactory(config, load_registry(), agents, verify_in_thread=config.backend != "scripted")
+    registry = load_registry(config.personas_dirs)
+    factory = DialogueFactory(config, registry, agents, verify_in_thread=config.backend != "scripted")
     if config.backend == "scripted":
         for start in range(0, len(todo), _CHUNK):
             records = await factory.run_many(todo[start : start + _CHUNK])
@@ -124,11 +127,13 @@ _factory: DialogueFactory | None = None
 _loop: asyncio.AbstractEventLoop | None = None
 
 
-def _init_worker(config_json: str) -> None:
+def _init_worker(config_json: str, plugin_path: str) -> None:
     global _factory, _loop
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    warnings.simplefilter("ignore", OverrideWarning)  # the parent reported the clashes once
     config = GenerateConfig.model_validate_json(config_json)
-    _factory = DialogueFactory(config, load_registry(), make_agents(config))
+    registry = load_registry(config.personas_dirs, path_env=plugin_path)  # the parent's plug-ins
+    _factory = DialogueFactory(config, registry, make_agents(config))
     _loop = asyncio.new_event_loop()
 
 
@@ -139,10 +144,12 @@ def _run_chunk(indices: list[int]) -> list[DialogueRecord]:
 def _run_processes(
     config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved, workers: int
 ) -> None:
+    # Fail on bad input (a persona file, a name, a family) here, not in every worker.
+    DialogueFactory(config, load_registry(config.personas_dirs), make_agents(config))
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["tutorforge.dialogues.batch"])
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-    initargs = (config.model_dump_json(),)
+    initargs = (config.model_dump_json(), os.environ.get(PATH_ENV, ""))
     pool = ctx.Pool(workers, initializer=_init_worker, initargs=initargs)
     try:
         # Chunks come back as they finish; only the parent writes, one transaction per chunk.

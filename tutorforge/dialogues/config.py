@@ -22,6 +22,9 @@ class GenerateConfig(BaseModel):
     subject: str = "math"
     families: list[str] = Field(default_factory=list, description="problem families; empty = all")
     problems_file: str | None = None
+    personas_dirs: list[str] = Field(
+        default_factory=list, description="persona files, folders or subject packs (--personas-dir), in order"
+    )
     teacher: str | None = None
     student: str | None = None
     critic: str | None = None
@@ -46,8 +49,9 @@ class GenerateConfig(BaseModel):
     workers: int = Field(default=0, ge=0, description="processes for the scripted backend; 0 = one per core")
 
     def identity(self) -> dict:
-        """The settings that decide the dialogues' content."""
-        return self.model_dump(exclude=_EXECUTION_ONLY)
+        """The settings that decide the dialogues' content (runs without plug-in folders keep the ids
+        they had before the setting existed)."""
+        return self.model_dump(exclude=_EXECUTION_ONLY | (set() if self.personas_dirs else {"personas_dirs"}))
 
     def run_id(self) -> str:
         """A stable id for the run: same settings (whatever n) -> same id, so a rerun resumes."""

@@ -16,7 +16,7 @@ from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.errors import BadInput
 from tutorforge.llm.failures import CallFailed
 from tutorforge.personas.loader import PersonaRegistry
-from tutorforge.problems.generators import FAMILIES, sample_problem
+from tutorforge.problems.generators import families_for, sample_problem
 from tutorforge.problems.model import Problem
 from tutorforge.review.policy import apply_policy
 from tutorforge.verifiers.types import TurnVerdict, VerifyContext
@@ -55,9 +55,12 @@ class DialogueFactory:
         self.teachers = _pool(registry, "teacher", config.teacher, config.subject)
         self.students = _pool(registry, "student", config.student, config.subject)
         self.critics = _pool(registry, "critic", config.critic, config.subject)
-        unknown = [f for f in config.families if f not in FAMILIES]
-        if unknown:
-            raise BadInput(f"unknown problem family {unknown[0]!r}; available: {', '.join(sorted(FAMILIES))}")
+        if config.families or not config.problems_file:
+            catalog = families_for(config.subject)
+            unknown = [f for f in config.families if f not in catalog]
+            if unknown:
+                available = ", ".join(sorted(catalog))
+                raise BadInput(f"unknown problem family {unknown[0]!r}; available: {available}")
         self.problems = list(problems) if problems is not None else load_problem_file(config)
         self.verify_in_thread = verify_in_thread
 
@@ -67,7 +70,7 @@ class DialogueFactory:
         if self.problems:
             problem = self.problems[index % len(self.problems)]
         else:
-            problem = sample_problem(rng, self.config.families or None)
+            problem = sample_problem(rng, self.config.families or None, subject=self.config.subject)
         teacher = self.teachers[rng.randrange(len(self.teachers))]
         student = self.students[rng.randrange(len(self.students))]
         critic = self.critics[rng.randrange(len(self.critics))]
@@ -99,7 +102,7 @@ class DialogueFactory:
             started_at=time.time(),
         )
         view = DialogueView(problem, teacher, student, critic, record.turns, rng, cfg.max_turns)
-        vctx = VerifyContext(problem.statement, problem.answer, list(problem.unknowns))
+        vctx = VerifyContext(problem.statement, problem.answer, list(problem.unknowns), subject=cfg.subject)
         run = DialogueRun(view, self.agents, self._verify, vctx, cfg.max_revisions)
         try:
             await self.graph.ainvoke(

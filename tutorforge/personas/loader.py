@@ -55,7 +55,11 @@ class Loaded(NamedTuple):
     source: Path
 
 
-class PersonaOverrideWarning(UserWarning):
+class OverrideWarning(UserWarning):
+    """A plug-in replaced a persona, subject or misconception of the same name (a name clash)."""
+
+
+class PersonaOverrideWarning(OverrideWarning):
     """A persona from a later folder replaced one of the same name."""
 
 
@@ -166,28 +170,32 @@ class PersonaRegistry:
         return "; ".join(f"available {r}s: {', '.join(self.names(r)) or '(none)'}" for r in roles)
 
 
-def load_registry(extra_dirs: Sequence[Path] = ()) -> PersonaRegistry:
-    """The built-in personas, then each folder of `extra_dirs` in order; a later persona of the
-    same name replaces an earlier one, with a `PersonaOverrideWarning`."""
+def load_registry(extra_dirs: Sequence[Path | str] = (), *, path_env: str | None = None) -> PersonaRegistry:
+    """Every persona tutorforge can find, in order of precedence: the built-in subject packs, the entry
+    points of installed packages, the folders of TUTORFORGE_PATH (`path_env` stands for its value when
+    given), then each folder of `extra_dirs` (--personas-dir). Every subject pack found is activated on
+    the way. A later persona of the same name replaces an earlier one, with a `PersonaOverrideWarning`."""
+    from tutorforge.subjects.discovery import plugin_personas
+
+    plugged = plugin_personas(extra_dirs, path_env)
     registry = PersonaRegistry()
-    for persona, source in _builtin():
-        registry.add(persona, source)
-    for folder in extra_dirs:
-        for persona, source in load_dir(Path(folder)):
-            replaced = registry.add(persona, source)
-            if replaced is not None:
-                warnings.warn(
-                    f"persona '{persona.name}' from {source} replaces the one from {replaced.source}",
-                    PersonaOverrideWarning,
-                    stacklevel=2,
-                )
+    for persona, source in (*_builtin(), *plugged):
+        replaced = registry.add(persona, source)
+        if replaced is not None and replaced.source != source:
+            warnings.warn(
+                f"persona '{persona.name}' from {source} replaces the one from {replaced.source}",
+                PersonaOverrideWarning,
+                stacklevel=2,
+            )
     return registry
 
 
 @functools.cache
 def _builtin() -> tuple[Loaded, ...]:
-    """The built-in personas, read once per process."""
-    return tuple(load_dir(BUILTIN_DIR))
+    """The personas of the built-in subject packs (math's are in BUILTIN_DIR), read once per process."""
+    from tutorforge.subjects.discovery import builtin_persona_dirs
+
+    return tuple(loaded for folder in builtin_persona_dirs() for loaded in load_dir(folder))
 
 
 def dump_toml(persona: AnyPersona) -> str:

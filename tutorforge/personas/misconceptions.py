@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -128,4 +130,22 @@ _ALL = (
 )
 
 MISCONCEPTIONS: MappingProxyType[str, Misconception] = MappingProxyType({m.id: m for m in _ALL})
-"""Every known misconception by id (read-only)."""
+"""The built-in misconceptions by id (read-only)."""
+
+_PLUGGED: dict[str, Misconception] = {}
+
+KNOWN_MISCONCEPTIONS: Mapping[str, Misconception] = MappingProxyType(ChainMap(_PLUGGED, MISCONCEPTIONS))
+"""Every misconception a persona may hold: the built-ins and those of the loaded subject packs (a live,
+read-only view; a pack's definition of an id replaces the built-in one)."""
+
+
+def register_misconception(misconception: Misconception) -> Misconception | None:
+    """Make a subject pack's misconception known; returns the different definition it replaced, if any."""
+    previous = KNOWN_MISCONCEPTIONS.get(misconception.id)
+    _PLUGGED[misconception.id] = misconception
+    return previous if previous is not None and previous != misconception else None
+
+
+def unregister_misconception(misconception_id: str) -> None:
+    """Forget a subject pack's misconception (the built-in of the same id, if any, shows again)."""
+    _PLUGGED.pop(misconception_id, None)

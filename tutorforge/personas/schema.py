@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from tutorforge.personas.misconceptions import MISCONCEPTIONS
+from tutorforge.personas.misconceptions import KNOWN_MISCONCEPTIONS
 from tutorforge.personas.teacher_errors import TEACHER_ERROR_KINDS
 
 SCHEMA_VERSION = 1
@@ -33,7 +33,7 @@ def _one_of(catalog: Mapping[str, object], kind: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-MisconceptionId = Annotated[str, _one_of(MISCONCEPTIONS, "misconception")]
+MisconceptionId = Annotated[str, _one_of(KNOWN_MISCONCEPTIONS, "misconception")]
 TeacherErrorKind = Annotated[str, _one_of(TEACHER_ERROR_KINDS, "teacher error kind")]
 
 PHRASE_FIELDS = ("name", "teacher", "problem", "ask", "claim", "text", "answer", "explanation", "hint")

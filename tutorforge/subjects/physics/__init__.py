@@ -1,0 +1,1 @@
+"""The physics (kinematics) subject pack: generators, the unit-aware checker, personas (subject.toml)."""
