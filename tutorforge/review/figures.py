@@ -28,7 +28,9 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if k == 0 else max(0.0, centre - half)  # exact at the edges, where rounding would show
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return low, high
 
 
 def _share(k: int, n: int) -> float | None:

@@ -45,9 +45,11 @@ class TurnView(Static):
         classes = f"turn {role}" + (" flagged" if flagged else "")
         super().__init__(classes=classes, id=f"turn-{index}")
         self.index = index
+        self.plain = ""  # what the turn shows, as plain text
 
     def fill(self, body: Text, notes: Text) -> None:
         """Show the turn's text and, when there are any, its notes in a column beside it."""
+        self.plain = f"{body.plain}\n{notes.plain}".rstrip()
         if not notes:
             self.update(body)
             return
