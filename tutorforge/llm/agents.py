@@ -31,7 +31,7 @@ from tutorforge.llm.critique import parse_critic
 from tutorforge.llm.hygiene import END_MARKER, speaker_labels
 from tutorforge.llm.pricing import PriceTable
 from tutorforge.llm.prompts import critic_messages, student_messages, teacher_messages
-from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend
+from tutorforge.llm.sdk_backend import SDKBackend
 from tutorforge.verifiers.types import TurnVerdict
 
 ROLES = ("teacher", "student", "critic")
@@ -137,23 +137,24 @@ ROLE_DEFAULTS: dict[str, dict] = {
 }
 
 
-def make_backend(name: str, base_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> SDKBackend:
-    """The backend called `name` (openai or anthropic), with keys from the environment."""
+def make_backend(name: str, base_url: str | None = None, *, concurrency: int = 8) -> SDKBackend:
+    """The backend called `name` (openai or anthropic), keys from the environment, sized for `concurrency`
+    requests in flight."""
     if name == "openai":
         from tutorforge.llm.openai_backend import OpenAIBackend
 
-        return OpenAIBackend(base_url=base_url, timeout=timeout)
+        return OpenAIBackend(base_url=base_url, concurrency=concurrency)
     if name == "anthropic":
         from tutorforge.llm.anthropic_backend import AnthropicBackend
 
-        return AnthropicBackend(base_url=base_url, timeout=timeout)
+        return AnthropicBackend(base_url=base_url, concurrency=concurrency)
     raise BadInput(f"--backend {name}: unknown backend (use scripted, openai or anthropic)")
 
 
 def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> LLMAgents:
     """LLM agents for a `generate` run: one backend, a model per role, the response cache in `cache_path`
     (the corpus database), prices from the built-in table and `config.pricing`, and `config.max_cost`."""
-    backend = make_backend(config.backend, config.base_url)
+    backend = make_backend(config.backend, config.base_url, concurrency=config.concurrency)
     roles = {}
     for role in ROLES:
         model = config.models.get(role)

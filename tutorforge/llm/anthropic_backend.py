@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import anthropic
+import httpx2
 
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import Message, Reply, Usage
-from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend, connection_limits
+from tutorforge.llm.failures import AttemptError
+from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend
 
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "refusal": "refusal"}
 
@@ -31,19 +34,18 @@ class AnthropicBackend(SDKBackend):
         base_url: str | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        max_connections: int = 1000,
+        concurrency: int = 8,
     ) -> None:
         key = api_key or os.environ.get("ANTHROPIC_API_KEY") or ""
         if not key:
             raise BadInput("the anthropic backend needs ANTHROPIC_API_KEY")
         base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
-        super().__init__(key, base_url)
-        self._client = anthropic.AsyncAnthropic(
-            api_key=key,
-            base_url=base_url,
-            max_retries=0,
-            timeout=timeout,
-            http_client=anthropic.DefaultAsyncHttpxClient(limits=connection_limits(max_connections)),
+        super().__init__(key, base_url, timeout, concurrency)
+
+    def _new_client(self, api_key: str, base_url: str | None, timeout: float, limits: httpx2.Limits):
+        http_client = anthropic.DefaultAsyncHttpxClient(limits=limits)
+        return anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
         )
 
     async def _create(
@@ -54,19 +56,23 @@ class AnthropicBackend(SDKBackend):
         extra = {}
         if system:
             extra["system"] = [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
-        message = await self._client.messages.create(
-            model=model, messages=turns, max_tokens=max_tokens, **extra
-        )
-        text = "".join(block.text for block in message.content if block.type == "text")
-        u = message.usage
-        read, write = u.cache_read_input_tokens or 0, u.cache_creation_input_tokens or 0
-        usage = Usage(
-            input_tokens=u.input_tokens + read + write,
-            output_tokens=u.output_tokens,
-            cached_tokens=read,
-            cache_write_tokens=write,
-        )
-        finish = _FINISH.get(message.stop_reason or "", message.stop_reason or "")
-        return Reply(
-            text=text, usage=usage, raw_id=message.id, model=message.model or model, finish_reason=finish
-        )
+        body = {"model": model, "messages": turns, "max_tokens": max_tokens, **extra}
+        # The client's own POST, read as plain JSON (see OpenAIBackend._create for why).
+        response = await self._client.post("/v1/messages", cast_to=httpx2.Response, body=body)
+        data = json.loads(response.content)
+        try:
+            text = "".join(b["text"] for b in data["content"] if b.get("type") == "text")
+            u = data["usage"]
+            read, write = u.get("cache_read_input_tokens") or 0, u.get("cache_creation_input_tokens") or 0
+            usage = Usage(int(u["input_tokens"]) + read + write, int(u["output_tokens"]), read, write)
+            stop = str(data.get("stop_reason") or "")
+            return Reply(
+                text,
+                usage,
+                str(data.get("id") or ""),
+                str(data.get("model") or model),
+                0.0,
+                _FINISH.get(stop, stop),
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise AttemptError("malformed", f"malformed response: {exc!r}"[:200], retryable=True) from None

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 
+import httpx2
 import openai
 
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import Message, Reply, Usage
 from tutorforge.llm.failures import AttemptError
-from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend, connection_limits
+from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend
 
 # Local servers ignore the key, but the SDK insists on one.
 _NO_KEY = "unused"
@@ -29,50 +31,48 @@ class OpenAIBackend(SDKBackend):
         base_url: str | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        max_connections: int = 1000,
+        concurrency: int = 8,
     ) -> None:
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         key = api_key or os.environ.get("OPENAI_API_KEY") or (_NO_KEY if base_url else "")
         if not key:
             raise BadInput("the openai backend needs OPENAI_API_KEY (or --base-url for a server of your own)")
-        super().__init__(key, base_url)
         # OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens.
         self._tokens_param = "max_tokens" if base_url else "max_completion_tokens"
-        self._client = openai.AsyncOpenAI(
-            api_key=key,
-            base_url=base_url,
-            max_retries=0,
-            timeout=timeout,
-            http_client=openai.DefaultAsyncHttpxClient(limits=connection_limits(max_connections)),
+        super().__init__(key, base_url, timeout, concurrency)
+
+    def _new_client(self, api_key: str, base_url: str | None, timeout: float, limits: httpx2.Limits):
+        http_client = openai.DefaultAsyncHttpxClient(limits=limits)
+        return openai.AsyncOpenAI(
+            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
         )
 
     async def _create(
         self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
     ) -> Reply:
-        completion = await self._client.chat.completions.create(
-            model=model,
-            messages=[{"role": m.role, "content": m.content} for m in messages],
-            temperature=temperature,
-            **{self._tokens_param: max_tokens},
-        )
-        if not completion.choices:
-            raise AttemptError("malformed", "malformed response: no choices", retryable=True)
-        choice = completion.choices[0]
-        text, finish = choice.message.content or "", choice.finish_reason or ""
-        if choice.message.refusal:
-            text, finish = choice.message.refusal, "refusal"
-        usage = Usage()
-        if completion.usage is not None:
-            details = completion.usage.prompt_tokens_details
-            usage = Usage(
-                input_tokens=completion.usage.prompt_tokens,
-                output_tokens=completion.usage.completion_tokens,
-                cached_tokens=(details.cached_tokens or 0) if details else 0,
+        body = {
+            "model": model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "temperature": temperature,
+            self._tokens_param: max_tokens,
+        }
+        # The client's own POST, read as plain JSON: `chat.completions.create` would walk the messages through
+        # the SDK's typed-params transform and build typed models of the reply, which together cost more CPU
+        # than the rest of the request when hundreds of dialogues are in flight.
+        response = await self._client.post("/chat/completions", cast_to=httpx2.Response, body=body)
+        data = json.loads(response.content)
+        try:
+            choice = data["choices"][0]
+            message, usage = choice["message"], data.get("usage") or {}
+            text, finish = message.get("content") or "", choice.get("finish_reason") or ""
+            if message.get("refusal"):
+                text, finish = message["refusal"], "refusal"
+            cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+            tokens = Usage(
+                int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), cached
             )
-        return Reply(
-            text=text,
-            usage=usage,
-            raw_id=completion.id or "",
-            model=completion.model or model,
-            finish_reason=finish,
-        )
+            return Reply(
+                text, tokens, str(data.get("id") or ""), str(data.get("model") or model), 0.0, finish
+            )
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+            raise AttemptError("malformed", f"malformed response: {exc!r}"[:200], retryable=True) from None

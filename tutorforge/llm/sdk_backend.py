@@ -6,6 +6,7 @@ The SDK clients are built with `max_retries=0`: retrying belongs to `calls.Calle
 
 from __future__ import annotations
 
+import itertools
 import time
 from email.utils import parsedate_to_datetime
 from types import ModuleType
@@ -18,11 +19,7 @@ from tutorforge.llm.critique import extract_json
 from tutorforge.llm.failures import RETRYABLE_STATUS, AttemptError, scrub
 
 DEFAULT_TIMEOUT = 120.0
-
-
-def connection_limits(max_connections: int) -> httpx2.Limits:
-    """Keep every connection alive: many dialogues in flight reuse them instead of reconnecting."""
-    return httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+REQUESTS_PER_CLIENT = 8
 
 
 def public_endpoint(base_url: str | None) -> str:
@@ -52,14 +49,31 @@ def retry_after_seconds(headers: httpx2.Headers) -> float | None:
 
 
 class SDKBackend:
-    """Base of the SDK backends. Subclasses set `name` and `_sdk`, build `_client`, implement `_create`."""
+    """Base of the SDK backends. Subclasses set `name` and `_sdk` and implement `_new_client` and `_create`.
+
+    Requests are spread round-robin over one SDK client per `REQUESTS_PER_CLIENT` expected concurrent
+    requests: the HTTP connection pool does per-request bookkeeping over every connection it holds, which
+    at hundreds of connections costs more CPU than the request itself.
+    """
 
     name = ""
     _sdk: ModuleType
 
-    def __init__(self, api_key: str, base_url: str | None) -> None:
+    def __init__(self, api_key: str, base_url: str | None, timeout: float, concurrency: int) -> None:
         self.endpoint = public_endpoint(base_url)
         self._secrets = [api_key]
+        shards = max(1, -(-concurrency // REQUESTS_PER_CLIENT))
+        limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=1000)
+        self._clients = [self._new_client(api_key, base_url, timeout, limits) for _ in range(shards)]
+        self._turn = itertools.count()
+
+    @property
+    def _client(self):
+        """The next SDK client, round-robin."""
+        return self._clients[next(self._turn) % len(self._clients)]
+
+    def _new_client(self, api_key: str, base_url: str | None, timeout: float, limits: httpx2.Limits):
+        raise NotImplementedError
 
     async def _create(
         self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
@@ -90,7 +104,8 @@ class SDKBackend:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        await self._client.close()
+        for client in self._clients:
+            await client.close()
 
     def _attempt_error(self, exc: Exception) -> AttemptError:
         sdk = self._sdk
