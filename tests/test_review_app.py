@@ -184,8 +184,12 @@ async def test_a_dialogue_held_by_someone_else_is_passed_over(store: Store, corp
         table = app.query_one("#queue")
         assert table.get_row(ids["queue"][0])[-1] == "bo"
         table.focus()
-        await pilot.press("home", "enter")  # opening it is refused: no decision, no lease change
-        assert app.current == ids["queue"][1]
+        assert table.cursor_row == 1  # the table's cursor starts on the dialogue on screen
+        await pilot.press("up", "enter")  # opening bo's is refused: no decision, no lease change
+        assert app.current == ids["queue"][1] and other.held() == ids["queue"][0]
+        await pilot.press("down", "down", "down", "enter")  # a free one opens, and the lease moves to it
+        assert app.current == ids["queue"][3]
+        assert ReviewSession(store, "x").items()[1].held_by == ""
         await pilot.press("a")
-    assert decisions(store) == [(ids["queue"][1], "tess", "approved", "")]
+    assert decisions(store) == [(ids["queue"][3], "tess", "approved", "")]
     assert other.held() == ids["queue"][0]

@@ -7,6 +7,9 @@ ReviewSession, which writes one transaction, so quitting or crashing never loses
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
@@ -19,6 +22,7 @@ from tutorforge.review.queue import QueueFilter, ReviewConflict, ReviewItem, Rev
 from tutorforge.review.screens import FilterScreen, HelpScreen, PromptScreen
 from tutorforge.review.widgets import DialogueView, TurnEditor
 
+T = TypeVar("T")
 QUEUE_ROWS = 500  # rows listed in the queue pane (the counts cover everything)
 REFRESH_SECONDS = 5.0
 
@@ -124,7 +128,10 @@ class ReviewApp(App[None]):
     @on(DataTable.RowSelected, "#queue")
     async def open_selected(self, event: DataTable.RowSelected) -> None:
         dialogue_id = event.row_key.value
-        if dialogue_id and dialogue_id != self.current and self.attempt(self.session.claim, dialogue_id):
+        if not dialogue_id or dialogue_id == self.current:
+            return
+        ok, _ = self.attempt(self.session.claim, dialogue_id)
+        if ok:
             await self.show(dialogue_id)
             self.query_one(DialogueView).focus()
 
@@ -152,21 +159,22 @@ class ReviewApp(App[None]):
             self.current = None
             await self.open_next()
 
-    def attempt(self, action, *args) -> object:
-        """Run a session call; a conflict or bad input becomes a notification (and None)."""
+    def attempt(self, action: Callable[..., T], *args: object) -> tuple[bool, T | None]:
+        """Run a session call: (True, its result), or (False, None) with the conflict or bad input shown."""
         try:
-            return action(*args)
+            return True, action(*args)
         except (ReviewConflict, BadInput) as exc:
             self.notify(str(exc), severity="error")
-            return None
+            return False, None
 
     # -- decisions ---------------------------------------------------------------------------------
 
-    async def _decided(self, review_id: object, what: str) -> None:
-        if review_id is None:
+    async def _decided(self, result: tuple[bool, int | None], what: str) -> None:
+        ok, review_id = result
+        if not ok or review_id is None:
             self.refresh_queue()
             return
-        self.undo_stack.append(int(review_id))  # type: ignore[call-overload]
+        self.undo_stack.append(review_id)
         self.notify(f"{what} {self.current}")
         self.current = None
         await self.open_next()
@@ -194,7 +202,7 @@ class ReviewApp(App[None]):
             return
 
         async def done(text: str | None) -> None:
-            if text and self.attempt(self.session.note, dialogue_id, text) is not None:
+            if text and self.attempt(self.session.note, dialogue_id, text)[0]:
                 await self.show(dialogue_id, keep_selection=True)
 
         self.push_screen(
@@ -211,9 +219,9 @@ class ReviewApp(App[None]):
         await view.end_edit()
         if event.text is None or not self.current:
             return
-        review_id = self.attempt(self.session.edit, self.current, event.turn_index, event.text)
+        _, review_id = self.attempt(self.session.edit, self.current, event.turn_index, event.text)
         if review_id is not None:
-            self.undo_stack.append(int(review_id))  # type: ignore[call-overload]
+            self.undo_stack.append(review_id)
             self.notify(f"turn {event.turn_index} edited")
         await self.show(self.current, keep_selection=True)
 
@@ -227,14 +235,13 @@ class ReviewApp(App[None]):
         if not self.undo_stack:
             self.notify("Nothing to undo.")
             return
-        review_id = self.undo_stack[-1]
-        dialogue_id = self.attempt(self.session.undo, review_id)
-        if dialogue_id is None:
+        ok, dialogue_id = self.attempt(self.session.undo, self.undo_stack[-1])
+        if not ok or dialogue_id is None:
             return
         self.undo_stack.pop()
-        self.skipped.discard(str(dialogue_id))
+        self.skipped.discard(dialogue_id)
         self.notify(f"undone: {dialogue_id} is pending again")
-        await self.show(str(dialogue_id), keep_selection=dialogue_id == self.current)
+        await self.show(dialogue_id, keep_selection=dialogue_id == self.current)
 
     # -- reading -----------------------------------------------------------------------------------
 
