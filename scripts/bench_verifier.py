@@ -44,7 +44,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run_corpus(path: Path, show: int) -> None:
     latencies: list[float] = []
-    labelled = caught = clean = clean_flagged = 0
+    labelled = caught = clean = clean_flagged = caught_in_graph = 0
     by_kind: Counter = Counter()
     missed_by_kind: Counter = Counter()
     statuses: Counter = Counter()
@@ -74,6 +74,8 @@ def run_corpus(path: Path, show: int) -> None:
                 labelled += 1
                 kind = labels[i][0]["kind"] + ":" + labels[i][0]["misconception"]
                 by_kind[kind] += 1
+                stored = turn.get("verdict") or {}
+                caught_in_graph += any(f.get("severity") == "error" for f in stored.get("flags", []))
                 if flagged:
                     caught += 1
                 else:
@@ -95,6 +97,8 @@ def run_corpus(path: Path, show: int) -> None:
     print(f"  latency     p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {max(latencies) * 1e3:.1f} ms per turn")
     print(f"  statuses    {dict(statuses)}")
     print(f"  recall      {caught}/{labelled} injected errors flagged = {caught / max(labelled, 1):.1%}")
+    stored = caught_in_graph / max(labelled, 1)
+    print(f"              {caught_in_graph}/{labelled} = {stored:.1%} in the verdicts the graph stored")
     for kind, count in sorted(by_kind.items()):
         print(f"              {kind}: {count - missed_by_kind[kind]}/{count}")
     share = clean_flagged / max(clean, 1)

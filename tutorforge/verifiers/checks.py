@@ -264,7 +264,7 @@ def check_link(left: tuple | None, right: tuple | None, ls: Side, rs: Side, appr
             return "ok", ""
         if any(h is None for h in held):
             return "unverifiable", "cannot be evaluated at the solution"
-        return "invalid", f"does not hold at the solution {ref.text}"
+        return "invalid", f"does not hold at the solution {ref.shown}"
     if cx.symbolic_problem or ls.special or rs.special:
         return "false", f"not an identity: {detail}"
     return "unverifiable", "an equation in symbols the problem does not define"
@@ -407,7 +407,7 @@ def check_answer(ans: Answer, cx: CheckContext) -> tuple[str, str]:
             ok = _mathverify(tree, cx)
         if ok is None:
             return "unverifiable", "could not be compared with the reference"
-        return ("ok", "") if ok else ("wrong", f"the reference answer is {ref.text}")
+        return ("ok", "") if ok else ("wrong", f"the reference answer is {ref.shown}")
     if ref.kind == "solutions" and len(ref.unknowns) > 1:
         return "skip", ""
     values = _answer_values(ans, cx)
@@ -421,10 +421,10 @@ def check_answer(ans: Answer, cx: CheckContext) -> tuple[str, str]:
         if len(trees) == 1 and trees[0] is not None:
             ok = _mathverify(trees[0], cx)
             if ok is not None:
-                return ("ok", "") if ok else ("wrong", f"the reference answer is {ref.text}")
+                return ("ok", "") if ok else ("wrong", f"the reference answer is {ref.shown}")
         return "unverifiable", "could not be compared with the reference"
     stated = " or ".join(fmt(v) for v, _ in values)
-    return "wrong", f"states {stated}; the reference answer is {ref.text}"
+    return "wrong", f"states {stated}; the reference answer is {ref.shown}"
 
 
 def _check_assignments(ans: Answer, cx: CheckContext) -> tuple[str, str]:
@@ -455,7 +455,7 @@ def _check_assignments(ans: Answer, cx: CheckContext) -> tuple[str, str]:
     if missing_in_ref:
         bad = missing_in_ref[0]
         shown = ", ".join(f"{n} = {fmt(bad[n][0])}" for n in sorted(bad))
-        return "wrong", f"{shown} is not a solution; the reference answer is {ref.text}"
+        return "wrong", f"{shown} is not a solution; the reference answer is {ref.shown}"
     complete = ans.how in ("phrase", "boxed") or len(stated) > 1
     if complete:
         projected = {tuple((n, sol[n]) for n in sorted(names)) for sol in ref.solutions}
@@ -465,5 +465,5 @@ def _check_assignments(ans: Answer, cx: CheckContext) -> tuple[str, str]:
             if any(same(a, sol) for a in stated)
         }
         if covered != projected:
-            return "wrong", f"incomplete: the reference answer is {ref.text}"
+            return "wrong", f"incomplete: the reference answer is {ref.shown}"
     return "ok", ""

@@ -41,8 +41,12 @@ class _Worker:
             cwd=root,
         )
         self._buf = b""
-        ready = self._read_line(time.monotonic() + WORKER_STARTUP_TIMEOUT)
-        if ready is None or json.loads(ready).get("ready") is not True:
+        try:
+            ready = self._read_line(time.monotonic() + WORKER_STARTUP_TIMEOUT)
+            started = ready is not None and json.loads(ready).get("ready") is True
+        except (WorkerUnavailable, ValueError, AttributeError):
+            started = False
+        if not started:
             self.kill()
             raise WorkerUnavailable("worker did not start")
 
@@ -128,7 +132,10 @@ class WorkerPool:
             return self._idle.get_nowait()
         except queue.Empty:
             pass
-        worker = _Worker()
+        try:
+            worker = _Worker()
+        except OSError as exc:
+            raise WorkerUnavailable("cannot start a worker") from exc
         with self._lock:
             self._live.add(worker)
             self.started += 1

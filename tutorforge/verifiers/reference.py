@@ -30,6 +30,11 @@ class Reference:
     percent: bool = False
 
     @property
+    def shown(self) -> str:
+        """The answer as written, cut short for a flag's detail."""
+        return self.text if len(self.text) <= 80 else self.text[:77] + "..."
+
+    @property
     def values(self) -> list[Value]:
         """The numbers a student could state as the answer."""
         if self.kind == "value" and self.value is not None:
