@@ -50,6 +50,7 @@ def test_queue_order_teacher_errors_first_audit_last(store: Store, corpus) -> No
     assert items[0].reasons == ["teacher_error"] and items[-1].reasons == ["audit"]
     assert items[0].flags == {"false_arithmetic": 1}
     assert session.count() == len(ids["queue"])
+    assert session.by_priority() == [("teacher_error", 3), ("wrong_final_answer", 1), ("audit", 1)]
     assert ids["failed"][0] not in {i.dialogue_id for i in items}  # a failed dialogue is redone, not reviewed
     counts = dict((f.label, n) for f, n in session.filters())
     assert counts["reason: teacher_error"] == 3 and counts["flag: wrong_final_answer"] == 1

@@ -99,9 +99,8 @@ class ReviewApp(App[None]):
         summary = Text(f"{total} pending", style="bold")
         if self.filter:
             summary.append(f" ({self.filter.label})", style="bold yellow")
-        for filt, n in session.filters():
-            if filt.field == "reason":
-                summary.append(f"\n  {filt.value} {n}")
+        for reason, n in session.by_priority():
+            summary.append(f"\n  {reason} {n}")
         if total > len(items):
             summary.append(f"\n  (first {len(items)} listed)", style="dim")
         self.query_one("#queue-summary", Static).update(summary)

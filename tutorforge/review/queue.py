@@ -19,7 +19,7 @@ from typing import Literal
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
-from tutorforge.review.policy import priority, priority_sql
+from tutorforge.review.policy import QUEUE_ORDER, priority, priority_sql
 from tutorforge.review.trail import TurnEdit, current_decision, current_edits, history
 
 LEASE_SECONDS = 120.0
@@ -130,8 +130,17 @@ class ReviewSession:
     def count(self, filt: QueueFilter | None = None) -> int:
         """How many dialogues are pending (under the filter)."""
         where, params = self._where(filt)
-        sql = f"SELECT count(*) {_QUEUE_FROM} WHERE {where}"
-        return self.store.conn.execute(sql, (self.clock(), *params)).fetchone()[0]
+        sql = f"SELECT count(*) FROM dialogues AS d INDEXED BY dialogues_queue WHERE {where}"
+        return self.store.conn.execute(sql, params).fetchone()[0]
+
+    def by_priority(self) -> list[tuple[str, int]]:
+        """Pending dialogues counted by their first (most urgent) reason, in queue order; read from the
+        queue index alone, so cheap however long the queue."""
+        rows = self.store.conn.execute(
+            f"SELECT {priority_sql('d.review_reasons_json')}, count(*)"
+            f" FROM dialogues AS d INDEXED BY dialogues_queue WHERE {_QUEUE_WHERE} GROUP BY 1 ORDER BY 1"
+        )
+        return [(QUEUE_ORDER[n - 1] if n <= len(QUEUE_ORDER) else "other", count) for n, count in rows]
 
     def filters(self) -> list[tuple[QueueFilter, int]]:
         """The filters that match something pending, each with its count: reasons, then flag kinds."""
