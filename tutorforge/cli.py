@@ -203,21 +203,66 @@ def check_export_format(fmt: str) -> None:
         raise BadInput(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
+_DEDUP_THRESHOLD_HELP = "Estimated word 3-gram Jaccard at which two dialogues are near-duplicates."
+
+
 @app.command()
 def export(
     fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (revision pairs)."),
     out: Path = typer.Option(..., "--out", help="The JSONL file to write (replaced atomically)."),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),
+    dedup: bool = typer.Option(
+        False, "--dedup", help="Leave out near-duplicates, keeping the first dialogue of each cluster."
+    ),
+    dedup_threshold: float = typer.Option(0.9, "--dedup-threshold", help=_DEDUP_THRESHOLD_HELP),
+    card: bool = typer.Option(
+        True, "--card/--no-card", help="Write a dataset card (README.md) beside the file."
+    ),
 ) -> None:
     """Export dialogues as JSON Lines for training, each record with its provenance."""
-    from tutorforge.dialogues.export import export as export_dialogues
     from tutorforge.dialogues.store import Store
+    from tutorforge.quality.publish import publish
 
     check_export_format(fmt)
+    check_threshold(dedup_threshold)
     with Store.open(db, create=False) as store:
-        written = export_dialogues(store, fmt, out, include)
-    typer.echo(f"wrote {written} records to {out} ({fmt}, {include})", err=True)
+        done = publish(store, fmt, out, include, dedup=dedup, threshold=dedup_threshold, card=card)
+    typer.echo(f"wrote {done.written} records to {out} ({fmt}, {include})", err=True)
+    if dedup:
+        typer.echo(f"left out {done.dropped} near-duplicate dialogues", err=True)
+    if done.card is not None:
+        typer.echo(f"wrote the dataset card {done.card}", err=True)
+
+
+def check_threshold(value: float) -> None:
+    """A similarity threshold is in (0, 1]."""
+    if not 0.0 < value <= 1.0:
+        raise BadInput(f"--dedup-threshold {value}: must be above 0 and at most 1")
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(..., "--out", help="The report to write: .html, .md or .json (atomically)."),
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
+    fmt: str = typer.Option(None, "--format", help="html, md or json (default: from --out's suffix)."),
+    include: str = typer.Option("all", "--include", help="Dialogues the text metrics read: all or approved."),
+    dedup_threshold: float = typer.Option(0.9, "--dedup-threshold", help=_DEDUP_THRESHOLD_HELP),
+) -> None:
+    """A quality report: counts, flags, review, pedagogy, diversity, coverage, near-duplicates, cost."""
+    from tutorforge.dialogues.store import INCLUDE, Store
+    from tutorforge.quality.metrics import quality_figures
+    from tutorforge.quality.report import render, report_format, write_atomic
+
+    kind = report_format(out, fmt)
+    check_threshold(dedup_threshold)
+    if include not in INCLUDE:
+        raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")
+    with Store.open(db, create=False) as store:
+        figures = quality_figures(store, include, threshold=dedup_threshold)
+    write_atomic(out, render(figures, kind))
+    analysed = figures["corpus"]["analysed"]
+    typer.echo(f"wrote the quality report {out} ({kind}, {analysed} dialogues)", err=True)
 
 
 @app.command()

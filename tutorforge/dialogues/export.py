@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from tutorforge.dialogues.export_records import (
@@ -40,6 +40,8 @@ def export(
     *,
     run_id: str | None = None,
     head_bytes: int = DATASETS_CHUNK,
+    exclude: Collection[str] = frozenset(),
+    on_record: Callable[[DialogueRecord], None] | None = None,
 ) -> int:
     """Write the store's dialogues (approved, or "all"; of one run or of all) to `out` in format `fmt`.
 
@@ -47,6 +49,7 @@ def export(
 
     The file appears complete or not at all: an existing `out` is untouched when the export fails.
     `head_bytes`: the span at the start of the file in which every field filled anywhere is filled once.
+    `exclude`: dialogue ids to leave out (e.g. near-duplicates); `on_record` sees every dialogue written.
     """
     formatter = FORMATS.get(fmt)
     if formatter is None:
@@ -65,9 +68,13 @@ def export(
             reviews = store.latest_reviews(ids)
             edits = current_edits(store.conn, ids)
             for record in page:
+                if record.dialogue_id in exclude:
+                    continue
                 versions = runs.get(record.run_id, {}).get("versions", {})
                 record_edits = edits.get(record.dialogue_id, {})
                 apply_edits(record, record_edits)  # reviewers' edits replace the generated text
+                if on_record is not None:
+                    on_record(record)
                 ctx = Context(
                     reviews.get(record.dialogue_id, {}), versions, teachers, verifier_version, record_edits
                 )
