@@ -5,13 +5,15 @@
 The fake server runs in its own process; each level runs a real `generate` batch (OpenAI SDK over HTTP,
 the LangGraph graph, verification of every turn, the response cache and the SQLite store) and reports
 achieved LLM calls per second as a share of the ideal, concurrency / latency (every dialogue in flight
-waiting on exactly one call at a time). Low levels run fewer dialogues (20 per unit of concurrency) so
-the run stays short; the ratio is a steady-state rate either way.
+waiting on exactly one call at a time), and the generating process's CPU time per call, which bounds
+the rate one core can reach (1000 / cpu ms per call). Low levels run fewer dialogues (20 per unit of
+concurrency) so the run stays short; the ratio is a steady-state rate either way.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -21,9 +23,10 @@ from pathlib import Path
 from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.store import Store
+from tutorforge.llm import openai_backend  # noqa: F401  (imported before the clock starts)
 
 SERVER = Path(__file__).resolve().parent / "fake_llm_server.py"
-WIDTHS = (11, 9, 6, 7, 8, 7, 6)
+WIDTHS = (11, 9, 6, 7, 8, 7, 6, 12)
 
 
 def _start_server(latency: float) -> tuple[subprocess.Popen, str]:
@@ -36,8 +39,13 @@ def _start_server(latency: float) -> tuple[subprocess.Popen, str]:
     return proc, line.split(" on ")[1].split(" ")[0]
 
 
-def _level(url: str, concurrency: int, dialogues: int, folder: Path) -> tuple[int, float]:
-    """(LLM calls made, wall seconds) for one batch."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _level(url: str, concurrency: int, dialogues: int, folder: Path) -> tuple[int, float, float]:
+    """(LLM calls made, wall seconds, CPU seconds of this process) for one batch."""
     config = GenerateConfig(
         n=dialogues,
         seed=concurrency,
@@ -49,14 +57,14 @@ def _level(url: str, concurrency: int, dialogues: int, folder: Path) -> tuple[in
     )
     with Store.open(folder / f"bench-{concurrency}.db") as store:
         plan = plan_batch(config, store)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         run_batch(config, store, plan, lambda records: None)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, _cpu() - cpu
         calls = store.conn.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
         failed = store.conn.execute("SELECT count(*) FROM dialogues WHERE status = 'failed'").fetchone()[0]
     if failed:
         raise SystemExit(f"{failed} dialogues failed at concurrency {concurrency}")
-    return calls, wall
+    return calls, wall, cpu
 
 
 def main() -> None:
@@ -70,17 +78,17 @@ def main() -> None:
     levels = [int(c) for c in args.concurrency.split(",")]
     proc, url = _start_server(args.latency)
     print(f"fake server at {url}, latency {args.latency * 1000:.0f} ms, verification on")
-    columns = ("concurrency", "dialogues", "calls", "wall s", "calls/s", "ideal", "share")
+    columns = ("concurrency", "dialogues", "calls", "wall s", "calls/s", "ideal", "share", "cpu ms/call")
     print(" ".join(f"{c:>{w}}" for c, w in zip(columns, WIDTHS, strict=True)))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for c in levels:
                 n = min(args.dialogues, 20 * c)
-                calls, wall = _level(url, c, n, Path(tmp))
+                calls, wall, cpu = _level(url, c, n, Path(tmp))
                 rate, ideal = calls / wall, c / args.latency
-                print(
-                    f"{c:>11} {n:>9} {calls:>6} {wall:>7.2f} {rate:>8.1f} {ideal:>7.1f} {rate / ideal:>6.2f}"
-                )
+                share, per_call = f"{rate / ideal:.2f}", f"{cpu / calls * 1000:.2f}"
+                row = (c, n, calls, f"{wall:.2f}", f"{rate:.1f}", f"{ideal:.1f}", share, per_call)
+                print(" ".join(f"{v:>{w}}" for v, w in zip(row, WIDTHS, strict=True)), flush=True)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -43,7 +43,9 @@ async def test_resumed_run_reads_the_cache_from_the_database_file(server, tmp_pa
     with sqlite3.connect(db) as conn:  # a database that already holds another table
         conn.execute("CREATE TABLE dialogues (id TEXT)")
     target = _target(server)
-    first, _ = await Caller(cache=ResponseCache(db)).call("student", target, MESSAGES, sample="s")
+    cache = ResponseCache(db)
+    first, _ = await Caller(cache=cache).call("student", target, MESSAGES, sample="s")
+    cache.close()  # the end of the first run writes what is pending
     again, record = await Caller(cache=ResponseCache(db)).call("student", target, MESSAGES, sample="s")
     assert again == first and record["cache_hit"] is True
     assert server.log.by_model[target.model] == 1

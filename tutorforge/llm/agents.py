@@ -64,11 +64,11 @@ class LLMAgents:
         return self.caller.over_budget
 
     async def aclose(self) -> None:
-        """Close the backends' connections and the response cache."""
-        for backend in {id(r.backend): r.backend for r in self.roles.values()}.values():
-            await backend.aclose()
+        """Write the response cache and close it, then the backends' connections."""
         if self.caller.cache is not None:
             self.caller.cache.close()
+        for backend in {id(r.backend): r.backend for r in self.roles.values()}.values():
+            await backend.aclose()
 
     async def teacher(self, view: DialogueView, feedback: str | None) -> Utterance:
         """The teacher's next turn; `[END]` at its end closes the conversation."""

@@ -42,8 +42,8 @@ class AnthropicBackend(SDKBackend):
         base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         super().__init__(key, base_url, timeout, concurrency)
 
-    def _new_client(self, api_key: str, base_url: str | None, timeout: float, limits: httpx2.Limits):
-        http_client = anthropic.DefaultAsyncHttpxClient(limits=limits)
+    def _new_client(self, api_key: str, base_url: str | None, timeout: float, http: dict):
+        http_client = anthropic.DefaultAsyncHttpxClient(**http)
         return anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
         )

@@ -33,13 +33,19 @@ def cache_key(parts: dict) -> str:
 
 
 class ResponseCache:
-    """Cached replies by key. `enabled=False` (the `--no-cache` switch) neither reads nor writes."""
+    """Cached replies by key. `enabled=False` (the `--no-cache` switch) neither reads nor writes.
+
+    Writes are kept in memory and committed `FLUSH_EVERY` at a time (and on `close`), so a busy run does
+    not pay one SQLite commit per call; a crash loses at most that many entries, never a dialogue.
+    """
+
+    FLUSH_EVERY = 64
 
     def __init__(self, path: str | Path, *, enabled: bool = True) -> None:
         self.path = str(path)
         self.enabled = enabled
-        self.hits = 0
         self._lock = threading.Lock()
+        self._pending: dict[str, tuple] = {}
         self._conn: sqlite3.Connection | None = None
         if enabled:
             self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
@@ -52,25 +58,38 @@ class ResponseCache:
         if self._conn is None:
             return None
         with self._lock:
+            pending = self._pending.get(key)
+            if pending is not None:
+                return json.loads(pending[3])
             row = self._conn.execute("SELECT reply FROM llm_cache WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        self.hits += 1
-        return json.loads(row[0])
+        return None if row is None else json.loads(row[0])
 
     def put(self, key: str, backend: str, model: str, reply: dict) -> None:
         """Store a reply (a JSON-able dict) under `key`."""
         if self._conn is None:
             return
         with self._lock:
-            self._conn.execute(
+            self._pending[key] = (key, backend, model, json.dumps(reply), time.time())
+            if len(self._pending) >= self.FLUSH_EVERY:
+                self._flush()
+
+    def _flush(self) -> None:
+        assert self._conn is not None
+        with self._conn:
+            self._conn.execute("BEGIN")
+            self._conn.executemany(
                 "INSERT OR REPLACE INTO llm_cache (key, backend, model, reply, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (key, backend, model, json.dumps(reply), time.time()),
+                list(self._pending.values()),
             )
+        self._pending.clear()
 
     def close(self) -> None:
-        """Close the connection (the cache is disabled afterwards)."""
-        if self._conn is not None:
+        """Write what is pending and close the connection (the cache is disabled afterwards)."""
+        if self._conn is None:
+            return
+        with self._lock:
+            if self._pending:
+                self._flush()
             self._conn.close()
             self._conn = None

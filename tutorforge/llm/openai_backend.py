@@ -41,8 +41,8 @@ class OpenAIBackend(SDKBackend):
         self._tokens_param = "max_tokens" if base_url else "max_completion_tokens"
         super().__init__(key, base_url, timeout, concurrency)
 
-    def _new_client(self, api_key: str, base_url: str | None, timeout: float, limits: httpx2.Limits):
-        http_client = openai.DefaultAsyncHttpxClient(limits=limits)
+    def _new_client(self, api_key: str, base_url: str | None, timeout: float, http: dict):
+        http_client = openai.DefaultAsyncHttpxClient(**http)
         return openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
         )
