@@ -122,3 +122,22 @@ def test_max_cost_stops_gracefully_and_a_rerun_finishes(tutorforge, server, tmp_
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM dialogues WHERE status = 'complete'").fetchone()[0] == 6
         assert conn.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 1").fetchone()[0] > 0
+
+
+def test_mathdial_students_start_from_their_wrong_solution(tutorforge, server, tmp_path):
+    record = {
+        "qid": 7,
+        "question": "Mia buys 3 packs of 12 pencils and gives away 5. How many pencils does she keep?",
+        "ground_truth": "3 packs of 12 is 3 * 12 = 36 pencils.\n36 - 5 = 31 pencils are left.\n31",
+        "student_profile": "Tomas is a 6th grader who rushes through subtraction.",
+        "student_incorrect_solution": "3 + 12 = 15 pencils, and 15 - 5 = 10, so she keeps 10.",
+    }
+    problems = tmp_path / "mathdial.jsonl"
+    problems.write_text(json.dumps(record) + "\n")
+    code, out = _generate(
+        tutorforge, server, tmp_path / "c.db", "--problems", str(problems), "--mathdial-students"
+    )
+    assert code == 0, out
+    students = [s for s in server.log.systems if s.endswith("Your role: student.") and "Mia buys" in s]
+    assert students and all(s.startswith("Tomas is a 6th grader") for s in students)
+    assert all("15 - 5 = 10, so she keeps 10." in s and "31" not in s for s in students)

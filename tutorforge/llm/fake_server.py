@@ -25,7 +25,7 @@ import re
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 FAULT_KINDS = (
@@ -83,12 +83,14 @@ class FakeConfig:
 
 @dataclass
 class RequestLog:
-    """What the server saw: counts, the credentials it was sent, and each request's time and fault."""
+    """What the server saw: counts, the credentials it was sent, the latest requests' time, model and
+    fault, and the latest system prompts (both bounded, so a long dry run does not grow without end)."""
 
     counts: Counter = field(default_factory=Counter)  # path -> requests
     by_model: Counter = field(default_factory=Counter)  # model -> requests
     credentials: set[str] = field(default_factory=set)  # Authorization and x-api-key header values
-    entries: list[tuple[float, str, str]] = field(default_factory=list)  # (time, model, fault or "")
+    entries: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
+    systems: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
 
 
 def _tokens(text: str) -> int:
@@ -187,6 +189,8 @@ class FakeLLMServer:
         if fault == "malformed":
             return 200, {}, b'{"id": "broken", "choices": [{"message": {"content": "Let us'
         system, turns = _conversation(flavour, req)
+        with self._lock:
+            self.log.systems.append(system)
         role_match = _ROLE.search(system)
         role = role_match.group(1) if role_match else "student"
         text = self._text(role, turns, fault)
