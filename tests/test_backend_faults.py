@@ -181,3 +181,13 @@ def test_backoff_is_exponential_with_jitter_and_honours_retry_after():
         assert len(set(delays)) > 1
     assert 5.0 <= policy.delay(1, 5.0, rng) <= 5.5
     assert policy.delay(1, 3600.0, rng) <= 66.0
+
+
+async def test_reply_json_returns_the_object(server, backend):
+    critic = [
+        Message("system", "Judge the draft. Reply with JSON.\n\nYour role: critic."),
+        Message("user", "Hi"),
+    ]
+    data, reply = await backend.reply_json(critic, model="critic-model", max_tokens=400)
+    assert data is not None and data["verdict"] in ("accept", "revise")
+    assert reply.finish_reason == "stop" and reply.usage.output_tokens > 0
