@@ -102,7 +102,13 @@ class DialogueFactory:
             started_at=time.time(),
         )
         view = DialogueView(problem, teacher, student, critic, record.turns, rng, cfg.max_turns)
-        vctx = VerifyContext(problem.statement, problem.answer, list(problem.unknowns), subject=cfg.subject)
+        vctx = VerifyContext(
+            problem.statement,
+            problem.answer,
+            list(problem.unknowns),
+            subject=cfg.subject,
+            steps=[s.claim for s in problem.steps],
+        )
         run = DialogueRun(view, self.agents, self._verify, vctx, cfg.max_revisions)
         try:
             await self.graph.ainvoke(
