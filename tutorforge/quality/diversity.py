@@ -24,7 +24,7 @@ from tutorforge.quality.views import DialogueView
 NS = (1, 2, 3, 4)
 SHINGLE = 3  # words per shingle, for overlap and near-duplicates
 SAMPLE_SIZE = 500
-_MERGE_EVERY = 32  # pages of unique n-grams buffered before they are merged
+_MERGE_EVERY = 32  # pages of n-gram keys buffered before they join the distinct ones
 
 
 def shingles(page: TokenPage) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +47,7 @@ class DistinctNgrams:
                 keys, _ = ngram_keys(words, turn, n)
                 self.total[role, n] += len(keys)
                 pending = self._pending.setdefault((role, n), [])
-                pending.append(np.unique(keys))
+                pending.append(keys)
                 if len(pending) >= _MERGE_EVERY:
                     self._merge(role, n)
 

@@ -27,7 +27,12 @@ def _stable_hash(token: str) -> int:
 
 # Each turn of a page's text opens with its role's marker character; text never contains them.
 _MARKERS = {"teacher": "\x02", "student": "\x03"}
-_NO_MARKERS = str.maketrans("", "", "".join(_MARKERS.values()))
+
+
+def _without_markers(text: str) -> str:
+    if "\x02" in text or "\x03" in text:
+        return text.replace("\x02", " ").replace("\x03", " ")
+    return text
 
 
 class TokenHasher:
@@ -62,9 +67,7 @@ class TokenPage:
     def build(cls, views: Sequence[DialogueView], hasher: TokenHasher) -> TokenPage:
         """Tokenise a page with one regex pass over its text."""
         text = " ".join(
-            f"{_MARKERS[turn.role]} {turn.text.translate(_NO_MARKERS)}"
-            for view in views
-            for turn in view.turns
+            f"{_MARKERS[turn.role]} {_without_markers(turn.text)}" for view in views for turn in view.turns
         )
         hashes = hasher.hashes(TOKEN_RE.findall(text.lower()))
         marker_role = np.full(len(hashes), -1, dtype=np.int64)
