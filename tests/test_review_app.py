@@ -176,13 +176,13 @@ async def test_flag_jumps_labels_notes_skip_and_help(store: Store, corpus) -> No
 
 async def test_a_dialogue_held_by_someone_else_is_passed_over(store: Store, corpus) -> None:
     _, ids = corpus
-    other = ReviewSession(store, "bo")
+    other = ReviewSession(store, "[/bo]")  # a name that is not valid markup is shown as it is
     other.claim(ids["queue"][0])
     app = app_for(store)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert app.current == ids["queue"][1]
         table = app.query_one("#queue")
-        assert table.get_row(ids["queue"][0])[-1] == "bo"
+        assert str(table.get_row(ids["queue"][0])[-1]) == "[/bo]"
         table.focus()
         assert table.cursor_row == 1  # the table's cursor starts on the dialogue on screen
         await pilot.press("up", "enter")  # opening bo's is refused: no decision, no lease change

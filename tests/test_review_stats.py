@@ -37,7 +37,7 @@ def test_figures_from_decisions(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     ids = review_corpus.build(path)
     with Store.open(path) as store:
-        ana, bo = ReviewSession(store, "ana"), ReviewSession(store, "bo")
+        ana, bo = ReviewSession(store, "ana"), ReviewSession(store, "[/bo]")
         t1, t2, t3 = ids["teacher_error"]
         ana.reject(t1, "teacher error")  # flagged, and the reviewer agrees
         bo.approve(t2)  # flagged, the reviewer overrules the verifier
@@ -51,14 +51,14 @@ def test_figures_from_decisions(tmp_path: Path) -> None:
     review = stats["review"]
     assert review["decisions_by_reviewer"] == {
         "ana": {"approved": 2, "rejected": 1, "edited": 1, "note": 1, "undone": 1},
-        "bo": {"approved": 2, "rejected": 0, "edited": 1, "note": 0, "undone": 0},
+        "[/bo]": {"approved": 2, "rejected": 0, "edited": 1, "note": 0, "undone": 0},
     }
     agreement = review["agreement"]
     assert (agreement["decided"], agreement["both_found_a_problem"], agreement["verifier_only"]) == (4, 2, 1)
     assert (agreement["reviewer_only"], agreement["neither"], agreement["share"]) == (1, 0, 0.5)
     assert agreement["by_reviewer"] == {
         "ana": {"decided": 2, "agreed": 2, "share": 1.0},
-        "bo": {"decided": 2, "agreed": 0, "share": 0.0},
+        "[/bo]": {"decided": 2, "agreed": 0, "share": 0.0},
     }
     assert agreement["by_reason"]["teacher_error"] == {"decided": 2, "problem_found": 1, "share": 0.5}
     audit = review["audit"]
@@ -73,7 +73,12 @@ def test_figures_from_decisions(tmp_path: Path) -> None:
     assert audit["estimated_errors_in_auto_approved"] == [round(x) for x in audit["interval_95"]]
     code, out, _ = run_cli("stats", "--db", str(path))
     assert code == 0
-    for heading in ("Review decisions by reviewer", "Reviewers and the verifier", "Audit of auto-approved"):
+    for heading in (
+        "Review decisions by reviewer",
+        "[/bo]",
+        "Reviewers and the verifier",
+        "Audit of auto-approved",
+    ):
         assert heading in out
 
 

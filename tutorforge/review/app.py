@@ -15,6 +15,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tutorforge.errors import BadInput
@@ -111,14 +112,14 @@ class ReviewApp(App[None]):
         table.clear()
         for item in items:
             mine = item.dialogue_id == self.current
-            table.add_row(
+            cells = (
                 "▶" if mine else str(item.priority),
                 item.dialogue_id,
                 ", ".join(item.reasons),
                 str(sum(item.flags.values())),
                 "you" if mine else item.held_by,
-                key=item.dialogue_id,
             )
+            table.add_row(*(Text(c) for c in cells), key=item.dialogue_id)  # Text: names are not markup
         rows = [item.dialogue_id for item in items]
         target = keep if keep in rows else self.current
         if target in rows:
@@ -152,18 +153,22 @@ class ReviewApp(App[None]):
 
     async def renew_lease(self) -> None:
         if self.current and not self.session.renew():
-            self.notify(
-                f"Your lease on {self.current} was lost; it is back in the queue.", severity="warning"
-            )
+            self.say(f"Your lease on {self.current} was lost; it is back in the queue.", severity="warning")
             self.current = None
             await self.open_next()
+
+    def say(
+        self, message: str, *, severity: SeverityLevel = "information", timeout: float | None = None
+    ) -> None:
+        """A notification, shown as plain text (it may hold names and reasons)."""
+        self.notify(message, severity=severity, timeout=timeout, markup=False)
 
     def attempt(self, action: Callable[..., T], *args: object) -> tuple[bool, T | None]:
         """Run a session call: (True, its result), or (False, None) with the conflict or bad input shown."""
         try:
             return True, action(*args)
         except (ReviewConflict, BadInput) as exc:
-            self.notify(str(exc), severity="error")
+            self.say(str(exc), severity="error")
             return False, None
 
     # -- decisions ---------------------------------------------------------------------------------
@@ -174,7 +179,7 @@ class ReviewApp(App[None]):
             self.refresh_queue()
             return
         self.undo_stack.append(review_id)
-        self.notify(f"{what} {self.current}")
+        self.say(f"{what} {self.current}")
         self.current = None
         await self.open_next()
 
@@ -221,7 +226,7 @@ class ReviewApp(App[None]):
         _, review_id = self.attempt(self.session.edit, self.current, event.turn_index, event.text)
         if review_id is not None:
             self.undo_stack.append(review_id)
-            self.notify(f"turn {event.turn_index} edited")
+            self.say(f"turn {event.turn_index} edited")
         await self.show(self.current, keep_selection=True)
 
     async def action_skip(self) -> None:
@@ -232,21 +237,21 @@ class ReviewApp(App[None]):
 
     async def action_undo(self) -> None:
         if not self.undo_stack:
-            self.notify("Nothing to undo.")
+            self.say("Nothing to undo.")
             return
         ok, dialogue_id = self.attempt(self.session.undo, self.undo_stack[-1])
         if not ok or dialogue_id is None:
             return
         self.undo_stack.pop()
         self.skipped.discard(dialogue_id)
-        self.notify(f"undone: {dialogue_id} is pending again")
+        self.say(f"undone: {dialogue_id} is pending again")
         await self.show(dialogue_id, keep_selection=dialogue_id == self.current)
 
     # -- reading -----------------------------------------------------------------------------------
 
     def action_jump(self, step: int) -> None:
         if not self.query_one(DialogueView).jump(step, self.filter):
-            self.notify("No more flagged turns that way.", timeout=2)
+            self.say("No more flagged turns that way.", timeout=2)
 
     def action_labels(self) -> None:
         view = self.query_one(DialogueView)

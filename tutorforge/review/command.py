@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
@@ -79,7 +80,9 @@ def _print_queue(session: ReviewSession, as_json: bool) -> None:
         table.add_column(column)
     for item in items:
         flags = ", ".join(f"{kind} {n}" for kind, n in sorted(item.flags.items()))
-        table.add_row(str(item.priority), item.dialogue_id, ", ".join(item.reasons), flags, item.held_by)
+        table.add_row(
+            str(item.priority), item.dialogue_id, ", ".join(item.reasons), flags, Text(item.held_by)
+        )
     Console().print(table)
 
 

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from rich.table import Table
+from rich.text import Text
 
 from tutorforge.dialogues.store import Store
 from tutorforge.review.policy import AUDIT
@@ -154,7 +155,7 @@ def review_tables(figures: dict, table: Callable[[str, tuple[str, ...]], Table])
     if figures["decisions_by_reviewer"]:
         t = table("Review decisions by reviewer", ("reviewer", *ROW_KINDS))
         for name, counts in figures["decisions_by_reviewer"].items():
-            t.add_row(name, *(str(counts[k]) for k in ROW_KINDS))
+            t.add_row(Text(name), *(str(counts[k]) for k in ROW_KINDS))
         tables.append(t)
     agreement = figures["agreement"]
     if agreement["decided"]:
@@ -166,7 +167,7 @@ def review_tables(figures: dict, table: Callable[[str, tuple[str, ...]], Table])
         tables.append(t)
         t = table("Agreement by reviewer", ("reviewer", "decided", "agreed with the verifier"))
         for name, f in agreement["by_reviewer"].items():
-            t.add_row(name, str(f["decided"]), f"{f['agreed']} ({f['share']:.0%})")
+            t.add_row(Text(name), str(f["decided"]), f"{f['agreed']} ({f['share']:.0%})")
         tables.append(t)
     audit = figures["audit"]
     if audit["sampled"]:

@@ -47,7 +47,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text)
+            yield Label(self.title_text, markup=False)
             yield Input(value=self.initial, placeholder=self.placeholder, id="prompt")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -72,7 +72,7 @@ class FilterScreen(ModalScreen[QueueFilter | None | bool]):
         options += [Option(f"{f.label} ({n})", id=str(i)) for i, (f, n) in enumerate(self.choices)]
         with Vertical(classes="dialog"):
             yield Label("Filter the queue")
-            yield OptionList(*options, id="filters")
+            yield OptionList(*options, id="filters", markup=False)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
