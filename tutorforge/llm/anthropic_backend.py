@@ -11,7 +11,7 @@ import httpx2
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import Message, Reply, Usage
 from tutorforge.llm.failures import AttemptError
-from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend
+from tutorforge.llm.sdk_backend import SDKBackend
 
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "refusal": "refusal"}
 
@@ -28,25 +28,13 @@ class AnthropicBackend(SDKBackend):
     name = "anthropic"
     _sdk = anthropic
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        concurrency: int = 8,
-    ) -> None:
+    _client_class = anthropic.AsyncAnthropic
+
+    def _credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
         key = api_key or os.environ.get("ANTHROPIC_API_KEY") or ""
         if not key:
             raise BadInput("the anthropic backend needs ANTHROPIC_API_KEY")
-        base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
-        super().__init__(key, base_url, timeout, concurrency)
-
-    def _new_client(self, api_key: str, base_url: str | None, timeout: float, http: dict):
-        http_client = anthropic.DefaultAsyncHttpxClient(**http)
-        return anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
-        )
+        return key, base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
 
     async def _create(
         self, messages: list[Message], *, model: str, max_tokens: int, temperature: float

@@ -12,7 +12,7 @@ import openai
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import Message, Reply, Usage
 from tutorforge.llm.failures import AttemptError
-from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend
+from tutorforge.llm.sdk_backend import SDKBackend
 
 # Local servers ignore the key, but the SDK insists on one.
 _NO_KEY = "unused"
@@ -25,27 +25,16 @@ class OpenAIBackend(SDKBackend):
     name = "openai"
     _sdk = openai
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        concurrency: int = 8,
-    ) -> None:
+    _client_class = openai.AsyncOpenAI
+
+    def _credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         key = api_key or os.environ.get("OPENAI_API_KEY") or (_NO_KEY if base_url else "")
         if not key:
             raise BadInput("the openai backend needs OPENAI_API_KEY (or --base-url for a server of your own)")
         # OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens.
         self._tokens_param = "max_tokens" if base_url else "max_completion_tokens"
-        super().__init__(key, base_url, timeout, concurrency)
-
-    def _new_client(self, api_key: str, base_url: str | None, timeout: float, http: dict):
-        http_client = openai.DefaultAsyncHttpxClient(**http)
-        return openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
-        )
+        return key, base_url
 
     async def _create(
         self, messages: list[Message], *, model: str, max_tokens: int, temperature: float

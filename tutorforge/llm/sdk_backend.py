@@ -49,7 +49,8 @@ def retry_after_seconds(headers: httpx2.Headers) -> float | None:
 
 
 class SDKBackend:
-    """Base of the SDK backends. Subclasses set `name` and `_sdk` and implement `_new_client` and `_create`.
+    """Base of the SDK backends. Subclasses set `name`, `_sdk` and `_client_class`, and implement
+    `_credentials` and `_create`.
 
     Requests are spread round-robin over one SDK client per `REQUESTS_PER_CLIENT` expected concurrent
     requests: the HTTP connection pool does per-request bookkeeping over every connection it holds, which
@@ -58,8 +59,17 @@ class SDKBackend:
 
     name = ""
     _sdk: ModuleType
+    _client_class: type
 
-    def __init__(self, api_key: str, base_url: str | None, timeout: float, concurrency: int) -> None:
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        concurrency: int = 8,
+    ) -> None:
+        api_key, base_url = self._credentials(api_key, base_url)
         self.endpoint = public_endpoint(base_url)
         self._secrets = [api_key]
         shards = max(1, -(-concurrency // REQUESTS_PER_CLIENT))
@@ -67,7 +77,16 @@ class SDKBackend:
             "limits": httpx2.Limits(max_connections=1000, max_keepalive_connections=1000),
             "verify": httpx2.create_ssl_context(),  # built once: each client building its own costs 0.2 s
         }
-        self._clients = [self._new_client(api_key, base_url, timeout, http) for _ in range(shards)]
+        self._clients = [
+            self._client_class(
+                api_key=api_key,
+                base_url=base_url,
+                max_retries=0,
+                timeout=timeout,
+                http_client=self._sdk.DefaultAsyncHttpxClient(**http),
+            )
+            for _ in range(shards)
+        ]
         self._turn = itertools.count()
 
     @property
@@ -75,8 +94,8 @@ class SDKBackend:
         """The next SDK client, round-robin."""
         return self._clients[next(self._turn) % len(self._clients)]
 
-    def _new_client(self, api_key: str, base_url: str | None, timeout: float, http: dict):
-        """An SDK client with `max_retries=0` whose HTTP client is built with the options in `http`."""
+    def _credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
+        """The key and base URL to use, from the arguments or the environment (BadInput when no key)."""
         raise NotImplementedError
 
     async def _create(
