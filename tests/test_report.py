@@ -121,3 +121,14 @@ def test_report_bad_input(db: Path, tmp_path: Path) -> None:
     assert code == 2 and "--dedup-threshold" in err
     assert not out.exists()
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_report_on_an_empty_database(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    Store.open(db).close()
+    out = tmp_path / "r.md"
+    code, _, err = run_cli("report", "--db", str(db), "--out", str(out))
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert all(f"\n## {section}\n" in text for section in SECTIONS)
+    assert "Over 0 dialogues" in text and "| 1 | - | - |" in text

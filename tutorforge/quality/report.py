@@ -55,6 +55,11 @@ def _counts(column: str, counts: dict) -> Table:
     return Table((column, "count", "share"), [(k, _num(n), _pct(n / total)) for k, n in counts.items()])
 
 
+def _charted(title: str, column: str, counts: dict) -> list[str | Table | Chart]:
+    """A bar chart of the counts and the table of the same figures."""
+    return [Chart(bar_chart(counts, title=title)), _counts(column, counts)]
+
+
 def sections(figures: dict) -> list[Section]:
     """The report's sections, in order, from `quality_figures` output."""
     stats = figures["store"]["stats"]
@@ -90,10 +95,7 @@ def _overview(figures: dict, stats: dict, corpus: dict) -> Section:
 def _flags(stats: dict) -> Section:
     blocks: list[str | Table | Chart] = []
     if stats["flags"]:
-        blocks += [
-            Chart(bar_chart(stats["flags"], title="Flags by kind")),
-            _counts("flag kind", stats["flags"]),
-        ]
+        blocks += _charted("Flags by kind", "flag kind", stats["flags"])
     else:
         blocks.append("No turn carries a flag.")
     blocks.append(_counts("turn verdict", stats["turns"]["by_status"]))
@@ -189,10 +191,7 @@ def _diversity(div: dict) -> Section:
 def _coverage(cov: dict) -> Section:
     blocks: list[str | Table | Chart] = []
     if cov["families"]:
-        blocks += [
-            Chart(bar_chart(cov["families"], title="Dialogues per problem family")),
-            _counts("family", cov["families"]),
-        ]
+        blocks += _charted("Dialogues per problem family", "family", cov["families"])
     if cov["families_unused"]:
         blocks.append("Families never used: " + ", ".join(cov["families_unused"]) + ".")
     for role, counts in cov["personas"].items():
