@@ -161,13 +161,14 @@ class Caller:
                     status = "ok" if state.count == 1 else "retried"
                     record = self._record(role, target, state, started, status)
                     if key:
-                        hit = {
+                        entry = {
                             "text": cleaned.text,
                             "issues": cleaned.issues,
                             "finish_reason": state.finish_reason,
+                            "response_id": state.response_id,
+                            "model": state.model,
                         }
-                        hit |= {"response_id": state.response_id, "model": state.model}
-                        self.cache.put(key, backend.name, target.model, hit)
+                        self.cache.put(key, backend.name, target.model, entry)
                     return cleaned.text, record
                 kind = "refusal" if "refusal" in cleaned.issues else "empty"
                 retryable, message = True, f"unusable reply ({kind})"
