@@ -24,7 +24,7 @@ from tutorforge.errors import BadInput
 from tutorforge.personas.loader import Loaded, load_dir
 from tutorforge.subjects.manifest import MANIFEST
 from tutorforge.subjects.pack import SubjectPack, load_pack
-from tutorforge.subjects.registry import activate
+from tutorforge.subjects.registry import activate, choose, make_known
 
 BUILTIN_ROOT = Path(__file__).parent
 PATH_ENV = "TUTORFORGE_PATH"
@@ -46,11 +46,8 @@ def builtin_packs() -> tuple[SubjectPack, ...]:
 
 
 def builtin_persona_dirs() -> list[Path]:
-    """The persona folders of the built-in packs (their misconceptions made known first)."""
-    packs = builtin_packs()
-    for pack in packs:
-        activate(pack)
-    return [folder for pack in packs for folder in pack.persona_dirs]
+    """The persona folders of the built-in packs (`load_subjects` makes their misconceptions known)."""
+    return [folder for pack in builtin_packs() for folder in pack.persona_dirs]
 
 
 def plugin_sources(extra_dirs: Sequence[Path | str] = (), path_env: str | None = None) -> list[Source]:
@@ -85,17 +82,20 @@ def scan(path: Path) -> tuple[list[Path], list[Path]]:
 
 def load_subjects(extra_dirs: Sequence[Path | str] = (), path_env: str | None = None) -> list[Path]:
     """Activate every subject pack found (built-ins first, then plug-ins in precedence order) and return
-    the plug-in persona paths in the same order: each pack's persona folders, then loose persona files."""
-    for pack in builtin_packs():
-        activate(pack)
+    the plug-in persona paths in the same order: each pack's persona folders, then loose persona files.
+    A subject found twice gets its last pack; every clash is reported (an `OverrideWarning`)."""
+    packs = list(builtin_packs())
     persona_paths: list[Path] = []
     for source in plugin_sources(extra_dirs, path_env):
-        packs, personas = scan(source.path)
-        for folder in packs:
+        folders, personas = scan(source.path)
+        for folder in folders:
             pack = load_pack(folder)
-            activate(pack)
+            packs.append(pack)
             persona_paths += pack.persona_dirs
         persona_paths += personas
+    make_known(packs)
+    for pack in choose(packs):
+        activate(pack)
     return persona_paths
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tutorforge.personas.loader import OverrideWarning
-from tutorforge.personas.misconceptions import register_misconception
+from tutorforge.personas.misconceptions import MISCONCEPTIONS, Misconception, register_misconception
 from tutorforge.problems.generators import register_families
 from tutorforge.problems.model import Problem
 from tutorforge.subjects.pack import Generate, SubjectPack, Transform
@@ -27,29 +28,53 @@ _ACTIVE: dict[str, SubjectPack] = {}
 _TRANSFORMS: dict[str, list[Transform]] = {}
 
 
-def activate(pack: SubjectPack) -> None:
-    """Register a pack's misconceptions, families and checkers; it replaces an active pack of the same
-    name (reported with a `SubjectOverrideWarning` unless it is the same manifest read again)."""
-    previous = _ACTIVE.get(pack.name)
-    if previous is pack:
-        return
-    if previous is not None:
-        if previous.manifest != pack.manifest:
+def choose(packs: Sequence[SubjectPack]) -> list[SubjectPack]:
+    """The pack each subject gets, from packs in precedence order: the last of each name wins, and a
+    clash between different manifests is reported with a `SubjectOverrideWarning`."""
+    chosen: dict[str, SubjectPack] = {}
+    for pack in packs:
+        previous = chosen.get(pack.name)
+        if previous is not None and previous.manifest != pack.manifest:
             warnings.warn(
                 f"subject '{pack.name}' from {pack.manifest} replaces the one from {previous.manifest}",
                 SubjectOverrideWarning,
                 stacklevel=3,
             )
+        chosen[pack.name] = pack
+    return list(chosen.values())
+
+
+def make_known(packs: Sequence[SubjectPack]) -> None:
+    """Register the misconceptions of every pack (replaced packs too: their personas still load), in
+    precedence order; a different definition of an id replaces the earlier one, with a
+    `MisconceptionOverrideWarning`."""
+    known: dict[str, tuple[Misconception, str]] = {
+        m.id: (m, "the built-in catalog") for m in MISCONCEPTIONS.values()
+    }
+    for pack in packs:
+        for m in pack.misconceptions:
+            previous = known.get(m.id)
+            if previous is not None and previous[0] != m:
+                warnings.warn(
+                    f"misconception '{m.id}' from {pack.manifest} replaces the one from {previous[1]}",
+                    MisconceptionOverrideWarning,
+                    stacklevel=3,
+                )
+            known[m.id] = (m, str(pack.manifest))
+    for m, origin in known.values():
+        if origin != "the built-in catalog" or MISCONCEPTIONS.get(m.id) != m:
+            register_misconception(m)
+
+
+def activate(pack: SubjectPack) -> None:
+    """Make `pack` its subject's pack: register its problem families (with the transforms of every
+    active pack's misconceptions applied) and its checkers, replacing the subject's earlier pack."""
+    previous = _ACTIVE.get(pack.name)
+    if previous is pack:
+        return
+    if previous is not None:
         for transforms in _TRANSFORMS.values():
             transforms[:] = [t for t in transforms if t not in previous.transforms]
-    for misconception in pack.misconceptions:
-        replaced = register_misconception(misconception)
-        if replaced is not None:
-            warnings.warn(
-                f"misconception '{misconception.id}' from {pack.manifest} replaces another definition",
-                MisconceptionOverrideWarning,
-                stacklevel=3,
-            )
     for transform in pack.transforms:
         for subject in transform.subjects:
             _TRANSFORMS.setdefault(subject, []).append(transform)
