@@ -119,6 +119,9 @@ def test_report_bad_input(db: Path, tmp_path: Path) -> None:
     assert code == 2 and "--include" in err
     code, _, err = run_cli("report", "--db", str(db), "--out", str(out), "--dedup-threshold", "1.5")
     assert code == 2 and "--dedup-threshold" in err
+    for target in (db, Path(f"{db}-wal")):
+        code, _, err = run_cli("report", "--db", str(db), "--out", str(target), "--format", "md")
+        assert code == 2 and "the database itself" in err
     assert not out.exists()
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
 

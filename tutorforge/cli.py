@@ -252,9 +252,10 @@ def report(
     """A quality report: counts, flags, review, pedagogy, diversity, coverage, near-duplicates, cost."""
     from tutorforge.dialogues.store import INCLUDE, Store
     from tutorforge.quality.metrics import quality_figures
-    from tutorforge.quality.report import render, report_format, write_atomic
+    from tutorforge.quality.report import check_not_database, render, report_format, write_atomic
 
     kind = report_format(out, fmt)
+    check_not_database(out, db)
     check_threshold(dedup_threshold)
     if include not in INCLUDE:
         raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")

@@ -355,6 +355,13 @@ def render(figures: dict, fmt: str) -> str:
     return render_markdown(figures) if fmt == "md" else render_html(figures)
 
 
+def check_not_database(out: Path, db: Path) -> None:
+    """Refuse an output path that is the database or one of its journal files."""
+    files = {Path(f"{db}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}
+    if Path(out).resolve() in files:
+        raise BadInput(f"--out {out}: that is the database itself")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same folder and a rename: all of it or nothing."""
     path = Path(path)
