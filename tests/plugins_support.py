@@ -12,54 +12,35 @@ REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "tutorforge.cli"]
 
 
-def student(name: str, *, misconceptions: dict[str, float] | None = None, **fields: str) -> str:
-    """A valid student persona file; `fields` override top-level string fields (version, subjects...)."""
-    top = {
+def _persona(name: str, role: str, top: dict[str, str], tables: list[str]) -> str:
+    """A persona file: `top` fields (a `subjects` value is written as given TOML), then `tables` lines."""
+    fields = {
         "name": name,
-        "role": "student",
-        "version": "1",
+        "role": role,
         "display_name": "Robin",
-        "description": f"The {name} test student.",
-        "prompt": "You are {display_name}, a student working on: {problem}",
-    } | fields
-    lines = [
-        f"{key} = {value}" if key == "subjects" else f"{key} = {json.dumps(value)}"
-        for key, value in top.items()
-    ]
-    lines += ["", "[student]", "proficiency = 0.8", "", "[student.misconceptions]"]
-    lines += [f"{m} = {p}" for m, p in (misconceptions or {}).items()]
-    return "\n".join(lines) + "\n"
+        "description": f"The {name} test {role}.",
+        "prompt": "You are {display_name}, working on: {problem}",
+    } | top
+    lines = [f"{k} = {v}" if k == "subjects" else f"{k} = {json.dumps(v)}" for k, v in fields.items()]
+    return "\n".join([*lines, "", *tables]) + "\n"
 
 
-def teacher(name: str, **fields: str) -> str:
+def student(name: str, *, misconceptions: dict[str, float] | None = None, **top: str) -> str:
+    """A valid student persona file; `top` overrides top-level fields (version, subjects, ...)."""
+    chances = [f"{m} = {p}" for m, p in (misconceptions or {}).items()]
+    return _persona(
+        name, "student", top, ["[student]", "proficiency = 0.8", "", "[student.misconceptions]", *chances]
+    )
+
+
+def teacher(name: str, **top: str) -> str:
     """A valid socratic teacher persona file."""
-    top = {
-        "name": name,
-        "role": "teacher",
-        "display_name": "Dr. Test",
-        "description": f"The {name} test teacher.",
-        "prompt": "You are {display_name}, tutoring: {problem}",
-    } | fields
-    lines = [
-        f"{key} = {value}" if key == "subjects" else f"{key} = {json.dumps(value)}"
-        for key, value in top.items()
-    ]
-    return "\n".join([*lines, "", "[teacher]", 'pedagogy = "socratic"']) + "\n"
+    return _persona(name, "teacher", top, ["[teacher]", 'pedagogy = "socratic"'])
 
 
-def critic(name: str, **fields: str) -> str:
-    top = {
-        "name": name,
-        "role": "critic",
-        "display_name": "Reviewer",
-        "description": f"The {name} test critic.",
-        "prompt": "You are {display_name}, reviewing a tutor on: {problem}",
-    } | fields
-    lines = [
-        f"{key} = {value}" if key == "subjects" else f"{key} = {json.dumps(value)}"
-        for key, value in top.items()
-    ]
-    return "\n".join([*lines, "", "[critic]", "vigilance = 0.5"]) + "\n"
+def critic(name: str, **top: str) -> str:
+    """A valid critic persona file."""
+    return _persona(name, "critic", top, ["[critic]", "vigilance = 0.5"])
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -89,3 +70,12 @@ def run(
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def generate_raw(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[dict]:
+    """`tutorforge generate ARGS --db g.db`, then every dialogue exported raw: the records."""
+    done = run("generate", *args, "--db", "g.db", cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    done = run("export", "--db", "g.db", "--format", "raw", "--include", "all", "--out", "raw.jsonl", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return read_jsonl(cwd / "raw.jsonl")

@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 
 import pytest
-from plugins_support import read_jsonl, run
+from plugins_support import generate_raw, read_jsonl
 
 from tutorforge.cli import main
 from tutorforge.dialogues.agents import DialogueView
@@ -21,16 +21,19 @@ from tutorforge.subjects.physics.generators import FAMILIES
 
 
 def test_physics_generates_verifies_and_exports_offline(tmp_path):
-    r = run(
-        "generate", "--subject", "physics", "-n", "16", "--seed", "3", "--student", "unit-skipper",
-        "--db", "p.db", "--out", "p.jsonl", cwd=tmp_path,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    r = run(
-        "export", "--db", "p.db", "--format", "raw", "--include", "all", "--out", "raw.jsonl", cwd=tmp_path
-    )
-    assert r.returncode == 0, r.stderr
-    records = read_jsonl(tmp_path / "raw.jsonl")
+    args = [
+        "--subject",
+        "physics",
+        "-n",
+        "16",
+        "--seed",
+        "3",
+        "--student",
+        "unit-skipper",
+        "--out",
+        "p.jsonl",
+    ]
+    records = generate_raw(*args, cwd=tmp_path)
     assert len(records) == 16
     assert {rec["metadata"]["subject"] for rec in records} == {"physics"}
     assert {rec["metadata"]["family"] for rec in records} <= set(FAMILIES)

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from plugins_support import REPO, read_jsonl, run, student, write
+from plugins_support import REPO, generate_raw, run, student, write
 
 EXAMPLE = REPO / "examples" / "tutorforge-example-plugin"
 GROUPS = ("tutorforge.personas", "tutorforge.subjects")
@@ -77,16 +77,7 @@ def test_personas_dir_beats_an_entry_point_and_says_so(installed, tmp_path):
 
 
 def test_the_plugin_subject_generates_verifies_and_exports(installed, tmp_path):
-    r = run(
-        "generate", "--subject", "statistics", "-n", "8", "--db", "s.db", "--out", "s.jsonl",
-        cwd=tmp_path, env=_env(installed),
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    r = run(
-        "export", "--db", "s.db", "--format", "raw", "--include", "all", "--out", "raw.jsonl", cwd=tmp_path
-    )
-    assert r.returncode == 0, r.stderr
-    records = read_jsonl(tmp_path / "raw.jsonl")
+    records = generate_raw("--subject", "statistics", "-n", "8", cwd=tmp_path, env=_env(installed))
     assert {rec["metadata"]["subject"] for rec in records} == {"statistics"}
     outcomes = Counter()
     for rec in records:

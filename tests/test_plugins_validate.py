@@ -58,15 +58,19 @@ PERSONA_CASES = {
 }
 
 
+def assert_first_problem(cli, target, path, line: int, field: str, message: str) -> None:
+    """`validate target` exits 2 and its first line is `path:line: field: ...` with `message` in it."""
+    code, out, err = cli("personas", "validate", str(target))
+    assert code == 2, (out, err)
+    assert out.splitlines()[0].startswith(f"{path}:{line}: {field}: "), out
+    assert message in out.splitlines()[0] and "Traceback" not in err
+
+
 @pytest.mark.parametrize("case", sorted(PERSONA_CASES))
 def test_a_malformed_persona_exits_2_with_file_line_field(cli, tmp_path, case):
     edit, line_start, field, message = PERSONA_CASES[case]
     path = write(tmp_path, "p.toml", edit(student("p", misconceptions={"sign-slip": 0.5})))
-    code, out, err = cli("personas", "validate", str(path))
-    assert code == 2, (out, err)
-    assert out.splitlines()[0].startswith(f"{path}:{line_of(path, line_start)}: {field}: ")
-    assert message in out
-    assert "1 problem(s)" in err and "Traceback" not in err
+    assert_first_problem(cli, path, path, line_of(path, line_start), field, message)
 
 
 def test_a_duplicate_name_in_a_folder_exits_2_naming_the_second_file(cli, tmp_path):
@@ -179,11 +183,8 @@ PACK_CASES = {
 def test_a_malformed_pack_exits_2_with_file_line_field(cli, tmp_path, case):
     edit, line_start, field, message = PACK_CASES[case]
     manifest = _pack(tmp_path / "tiny", manifest=edit(MANIFEST))
-    nth = 2 if case == "duplicate_misconception" else 1
-    code, out, err = cli("personas", "validate", str(tmp_path / "tiny"))
-    assert code == 2, (out, err)
-    assert out.splitlines()[0].startswith(f"{manifest}:{line_of(manifest, line_start, nth)}: {field}: "), out
-    assert message in out and "Traceback" not in err
+    line = line_of(manifest, line_start, 2 if case == "duplicate_misconception" else 1)
+    assert_first_problem(cli, tmp_path / "tiny", manifest, line, field, message)
 
 
 def test_a_pack_persona_with_an_unknown_id_is_reported_in_its_file(cli, tmp_path):

@@ -63,18 +63,26 @@ class PersonaOverrideWarning(OverrideWarning):
     """A persona from a later folder replaced one of the same name."""
 
 
-def read_persona(path: Path) -> tuple[AnyPersona | None, list[PersonaProblem]]:
-    """Parse and validate one persona file: the persona (None when invalid) and every problem found."""
+def read_toml(path: Path) -> tuple[str, dict] | PersonaProblem:
+    """A TOML file's text and data, or the problem that stops it being read (with the line TOML gives)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [PersonaProblem(path, 1, "file", f"cannot read the file ({exc.__class__.__name__})")]
+        return PersonaProblem(path, 1, "file", f"cannot read the file ({exc.__class__.__name__})")
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
         line = int(found[1]) if found else max(1, len(text.splitlines()))
-        return None, [PersonaProblem(path, line, "toml", f"invalid TOML: {exc}")]
+        return PersonaProblem(path, line, "toml", f"invalid TOML: {exc}")
+
+
+def read_persona(path: Path) -> tuple[AnyPersona | None, list[PersonaProblem]]:
+    """Parse and validate one persona file: the persona (None when invalid) and every problem found."""
+    read = read_toml(path)
+    if isinstance(read, PersonaProblem):
+        return None, [read]
+    text, data = read
     try:
         return _ADAPTER.validate_python(data), []
     except ValidationError as exc:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tutorforge.personas.loader import PersonaProblem
+from tutorforge.personas.loader import PersonaProblem, read_toml
 from tutorforge.personas.schema import Name
 from tutorforge.personas.toml_lines import key_line
 
 MANIFEST = "subject.toml"
 SCHEMA_VERSION = 1
 
-_TOML_LINE = re.compile(r"at line (\d+)")
 Reference = str
 """A Python object by name: 'package.module:attribute', or 'file.py:attribute' beside the manifest."""
 
@@ -73,16 +71,10 @@ class SubjectManifest(_Strict):
 
 def read_manifest(path: Path) -> tuple[SubjectManifest | None, list[PersonaProblem]]:
     """Parse and validate a manifest: the manifest (None when invalid) and every problem found."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [PersonaProblem(path, 1, "file", f"cannot read the file ({exc.__class__.__name__})")]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        line = int(found[1]) if found else max(1, len(text.splitlines()))
-        return None, [PersonaProblem(path, line, "toml", f"invalid TOML: {exc}")]
+    read = read_toml(path)
+    if isinstance(read, PersonaProblem):
+        return None, [read]
+    text, data = read
     try:
         manifest = SubjectManifest.model_validate(data)
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 
 from tutorforge.problems.model import Problem, Step, Variant
 from tutorforge.problems.steps import step
@@ -28,12 +29,15 @@ def fmt(value: Fraction | int | float) -> str:
     return f"{float(value):.6f}".rstrip("0").rstrip(".")
 
 
+def _variant(claim: str, explanation: str) -> Variant:
+    """A wrong step whose result is what its claim arrives at (the text after the last ' = ')."""
+    return Variant(claim=claim, result=claim.rpartition(" = ")[2], explanation=explanation)
+
+
 def _slip(claim_head: str, value: Fraction, unit: str, rng: random.Random, explanation: str) -> Variant:
     """The arithmetic-slip variant of a step: the right working with a result off by a little."""
     wrong = value + rng.choice((-2, -1, 1, 2))
-    return Variant(
-        claim=f"{claim_head} = {fmt(wrong)} {unit}", result=f"{fmt(wrong)} {unit}", explanation=explanation
-    )
+    return _variant(f"{claim_head} = {fmt(wrong)} {unit}", explanation)
 
 
 def _conversion(symbol: str, kmh: int, rng: random.Random) -> Step:
@@ -48,15 +52,13 @@ def _conversion(symbol: str, kmh: int, rng: random.Random) -> Step:
         claim=claim,
         result=f"{fmt(ms)} m/s",
         variants={
-            "unit-slip": Variant(
-                claim=f"{symbol} = {kmh} km/h = {kmh} m/s",
-                result=f"{kmh} m/s",
-                explanation="Changing the unit changes the number: 1 km/h is 1000 m per 3600 s, under 1 m/s.",
+            "unit-slip": _variant(
+                f"{symbol} = {kmh} km/h = {kmh} m/s",
+                "Changing the unit changes the number: 1 km/h is 1000 m per 3600 s, under 1 m/s.",
             ),
-            "conversion-inverted": Variant(
-                claim=f"{symbol} = {kmh} km/h = {kmh} × 3.6 m/s = {fmt(inverted)} m/s",
-                result=f"{fmt(inverted)} m/s",
-                explanation="1 m/s is 3.6 km/h, so km/h is divided by 3.6 to get m/s, not multiplied.",
+            "conversion-inverted": _variant(
+                f"{symbol} = {kmh} km/h = {kmh} × 3.6 m/s = {fmt(inverted)} m/s",
+                "1 m/s is 3.6 km/h, so km/h is divided by 3.6 to get m/s, not multiplied.",
             ),
             "arithmetic-slip": _slip(
                 head, ms, "m/s", rng, "Check the division: 1000/3600 is the same as 1/3.6."
@@ -84,10 +86,9 @@ def speed_conversion(rng: random.Random) -> tuple[str, str, list[Step], int]:
         claim=claim,
         result=f"{fmt(distance)} m",
         variants={
-            "unit-slip": Variant(
-                claim=f"d = v × t = {kmh} m/s × {seconds} s = {kmh * seconds} m",
-                result=f"{kmh * seconds} m",
-                explanation=f"The speed must be in m/s before it meets seconds: {kmh} km/h is {fmt(ms)} m/s.",
+            "unit-slip": _variant(
+                f"d = v × t = {kmh} m/s × {seconds} s = {kmh * seconds} m",
+                f"The speed must be in m/s before it meets seconds: {kmh} km/h is {fmt(ms)} m/s.",
             ),
             "arithmetic-slip": _slip(head, distance, "m", rng, "Check the multiplication once more."),
         },
@@ -114,10 +115,9 @@ def average_speed(rng: random.Random) -> tuple[str, str, list[Step], int]:
         claim=time_claim,
         result=f"{seconds} s",
         variants={
-            "unit-slip": Variant(
-                claim=f"t = {minutes} min = {minutes} s",
-                result=f"{minutes} s",
-                explanation="A minute is 60 seconds, so there are 60 times as many seconds as minutes.",
+            "unit-slip": _variant(
+                f"t = {minutes} min = {minutes} s",
+                "A minute is 60 seconds, so there are 60 times as many seconds as minutes.",
             ),
             "arithmetic-slip": _slip(
                 time_head, Fraction(seconds), "s", rng, "Check the multiplication by 60."
@@ -132,10 +132,9 @@ def average_speed(rng: random.Random) -> tuple[str, str, list[Step], int]:
         claim=speed_claim,
         result=f"{speed} m/s",
         variants={
-            "unit-slip": Variant(
-                claim=f"v = d / t = {distance} m / {minutes} s = {distance // minutes} m/s",
-                result=f"{distance // minutes} m/s",
-                explanation=f"The time must be in seconds for m/s: {minutes} min is {seconds} s.",
+            "unit-slip": _variant(
+                f"v = d / t = {distance} m / {minutes} s = {distance // minutes} m/s",
+                f"The time must be in seconds for m/s: {minutes} min is {seconds} s.",
             ),
             "arithmetic-slip": _slip(speed_head, Fraction(speed), "m/s", rng, "Check the division."),
         },
@@ -157,10 +156,9 @@ def _times_step(a: int, t: int, rng: random.Random) -> Step:
     claim = f"{head} = {at} m/s"
     variants = {"arithmetic-slip": _slip(head, Fraction(at), "m/s", rng, "Check the multiplication.")}
     if a < 0:
-        variants["acceleration-sign"] = Variant(
-            claim=f"a × t = {-a} m/s^2 × {t} s = {-at} m/s",
-            result=f"{-at} m/s",
-            explanation=f"The object is slowing down, so its acceleration is negative: a = {a} m/s^2.",
+        variants["acceleration-sign"] = _variant(
+            f"a × t = {-a} m/s^2 × {t} s = {-at} m/s",
+            f"The object is slowing down, so its acceleration is negative: a = {a} m/s^2.",
         )
     return step(
         ask="By how much does the speed change? Work out a × t.",
@@ -191,10 +189,9 @@ def final_velocity(rng: random.Random) -> tuple[str, str, list[Step], int]:
     claim = f"{head} = {v} m/s"
     variants = {"arithmetic-slip": _slip(head, Fraction(v), "m/s", rng, "Check the last addition.")}
     if braking:
-        variants["acceleration-sign"] = Variant(
-            claim=f"v = u + at = {u} m/s + {-at} m/s = {u - at} m/s",
-            result=f"{u - at} m/s",
-            explanation="A braking object loses speed: with a negative, u + at is smaller than u.",
+        variants["acceleration-sign"] = _variant(
+            f"v = u + at = {u} m/s + {-at} m/s = {u - at} m/s",
+            "A braking object loses speed: with a negative, u + at is smaller than u.",
         )
     steps = [_conversion("u", u * 18 // 5, rng)] if in_kmh else []
     steps += [
@@ -216,18 +213,16 @@ def _half_at2(a: int, t: int, rng: random.Random) -> Step:
     head = f"1/2 × a × t^2 = 1/2 × {a_text} × ({t} s)^2"
     claim = f"{head} = {fmt(value)} m"
     variants = {
-        "drop-half": Variant(
-            claim=f"1/2 × a × t^2 = {a_text} × ({t} s)^2 = {a * t * t} m",
-            result=f"{a * t * t} m",
-            explanation="The formula is s = ut + 1/2 at^2: the acceleration term is halved.",
+        "drop-half": _variant(
+            f"1/2 × a × t^2 = {a_text} × ({t} s)^2 = {a * t * t} m",
+            "The formula is s = ut + 1/2 at^2: the acceleration term is halved.",
         ),
         "arithmetic-slip": _slip(head, value, "m", rng, "Square the time first, then multiply."),
     }
     if a < 0:
-        variants["acceleration-sign"] = Variant(
-            claim=f"1/2 × a × t^2 = 1/2 × {-a} m/s^2 × ({t} s)^2 = {fmt(-value)} m",
-            result=f"{fmt(-value)} m",
-            explanation=f"It slows down, so a = {a} m/s^2 is negative and this term takes distance away.",
+        variants["acceleration-sign"] = _variant(
+            f"1/2 × a × t^2 = 1/2 × {-a} m/s^2 × ({t} s)^2 = {fmt(-value)} m",
+            f"It slows down, so a = {a} m/s^2 is negative and this term takes distance away.",
         )
     return step(
         ask="What is the acceleration term, 1/2 × a × t^2?",
@@ -261,18 +256,16 @@ def displacement(rng: random.Random) -> tuple[str, str, list[Step], int]:
     head = f"s = ut + 1/2 at^2 = {ut} m {sign} {fmt(abs(half))} m"
     claim = f"{head} = {fmt(s)} m"
     variants = {
-        "drop-half": Variant(
-            claim=f"s = ut + 1/2 at^2 = {ut} m {sign} {abs(a) * t * t} m = {ut + a * t * t} m",
-            result=f"{ut + a * t * t} m",
-            explanation="Only half of a t^2 belongs in s = ut + 1/2 at^2.",
+        "drop-half": _variant(
+            f"s = ut + 1/2 at^2 = {ut} m {sign} {abs(a) * t * t} m = {ut + a * t * t} m",
+            "Only half of a t^2 belongs in s = ut + 1/2 at^2.",
         ),
         "arithmetic-slip": _slip(head, s, "m", rng, "Check the last addition."),
     }
     if braking:
-        variants["acceleration-sign"] = Variant(
-            claim=f"s = ut + 1/2 at^2 = {ut} m + {fmt(-half)} m = {fmt(ut - half)} m",
-            result=f"{fmt(ut - half)} m",
-            explanation="Slowing down means a is negative, so the second term is subtracted.",
+        variants["acceleration-sign"] = _variant(
+            f"s = ut + 1/2 at^2 = {ut} m + {fmt(-half)} m = {fmt(ut - half)} m",
+            "Slowing down means a is negative, so the second term is subtracted.",
         )
     total = step(
         ask="So how far does she travel in total?",
@@ -301,10 +294,9 @@ def stopping_distance(rng: random.Random) -> tuple[str, str, list[Step], int]:
         claim=accel_claim,
         result=f"{-a} m/s^2",
         variants={
-            "acceleration-sign": Variant(
-                claim=f"a = (v - u) / t = ({u} m/s - 0 m/s) / {t} s = {a} m/s^2",
-                result=f"{a} m/s^2",
-                explanation="The change is final minus initial speed: negative when the vehicle slows down.",
+            "acceleration-sign": _variant(
+                f"a = (v - u) / t = ({u} m/s - 0 m/s) / {t} s = {a} m/s^2",
+                "The change is final minus initial speed: negative when the vehicle slows down.",
             ),
         },
     )
@@ -317,10 +309,9 @@ def stopping_distance(rng: random.Random) -> tuple[str, str, list[Step], int]:
         claim=claim,
         result=f"{fmt(s)} m",
         variants={
-            "drop-half": Variant(
-                claim=f"s = (u + v) / 2 × t = ({u} m/s + 0 m/s) × {t} s = {u * t} m",
-                result=f"{u * t} m",
-                explanation="The average of u and v is (u + v) / 2: the sum has to be halved.",
+            "drop-half": _variant(
+                f"s = (u + v) / 2 × t = ({u} m/s + 0 m/s) × {t} s = {u * t} m",
+                "The average of u and v is (u + v) / 2: the sum has to be halved.",
             ),
             "arithmetic-slip": _slip(head, s, "m", rng, "Work out the average speed first, then multiply."),
         },
@@ -361,14 +352,12 @@ def problem_from_seed(family: str, seed: int) -> Problem:
     )
 
 
-def _family(name: str) -> Callable[[random.Random], Problem]:
-    def generate(rng: random.Random) -> Problem:
-        return problem_from_seed(name, rng.getrandbits(_SEED_BITS))
-
-    generate.__name__ = name
-    generate.__doc__ = _BUILDERS[name].__doc__
-    return generate
+def generate(family: str, rng: random.Random) -> Problem:
+    """One problem of `family`, from a seed drawn from `rng` (the seed is kept on the problem)."""
+    return problem_from_seed(family, rng.getrandbits(_SEED_BITS))
 
 
-FAMILIES: dict[str, Callable[[random.Random], Problem]] = {name: _family(name) for name in _BUILDERS}
+FAMILIES: dict[str, Callable[[random.Random], Problem]] = {
+    name: partial(generate, name) for name in _BUILDERS
+}
 """Family name -> generator drawing one physics problem from the given random stream."""
