@@ -39,6 +39,7 @@ class _Subject:
 
 
 _SUBJECTS: dict[str, _Subject] = {}
+_DEFAULT_SUBJECT = VerifyContext.__dataclass_fields__["subject"].default  # checked by the built-ins alone
 _discovered = False
 
 
@@ -60,11 +61,11 @@ def reset_subject(subject: str) -> None:
 
 
 def checkers_for(subject: str) -> tuple[bool, list[Checker]]:
-    """(whether the built-in checks run, the registered checkers) for a subject. A subject not seen yet
-    makes the installed subject packs load once, so a physics turn is checked as physics even when
-    nothing loaded the packs before."""
+    """(whether the built-in checks run, the registered checkers) for a subject. A subject other than
+    the default one that is not registered yet makes the installed subject packs load once, so a physics
+    turn is checked as physics even when nothing loaded the packs before."""
     global _discovered
-    if subject not in _SUBJECTS and not _discovered:
+    if subject not in _SUBJECTS and subject != _DEFAULT_SUBJECT and not _discovered:
         _discovered = True
         from tutorforge.errors import BadInput
         from tutorforge.subjects import load_subjects
