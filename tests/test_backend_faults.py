@@ -191,3 +191,15 @@ async def test_reply_json_returns_the_object(server, backend):
     data, reply = await backend.reply_json(critic, model="critic-model", max_tokens=400)
     assert data is not None and data["verdict"] in ("accept", "revise")
     assert reply.finish_reason == "stop" and reply.usage.output_tokens > 0
+
+
+async def test_reasoning_models_get_no_temperature(server):
+    backend = OpenAIBackend(OPENAI_KEY, server.url + "/v1")
+    for model in ("gpt-5-mini", "o4-mini", "gpt-4o-mini"):
+        await backend.reply(MESSAGES, model=model, max_tokens=50, temperature=0.3)
+    sent = {
+        model: keys for model, keys in server.log.params if model in ("gpt-5-mini", "o4-mini", "gpt-4o-mini")
+    }
+    assert "temperature" not in sent["gpt-5-mini"] and "temperature" not in sent["o4-mini"]
+    assert "temperature" in sent["gpt-4o-mini"]
+    assert all("max_tokens" in keys for keys in sent.values())  # a compatible server's parameter name

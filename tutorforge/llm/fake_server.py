@@ -91,6 +91,9 @@ class RequestLog:
     credentials: set[str] = field(default_factory=set)  # Authorization and x-api-key header values
     entries: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
     systems: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
+    params: deque[tuple[str, frozenset]] = field(
+        default_factory=lambda: deque(maxlen=1000)
+    )  # model, body keys
 
 
 def _tokens(text: str) -> int:
@@ -180,6 +183,7 @@ class FakeLLMServer:
             self.log.by_model[model] += 1
             self.log.credentials.update(v for k in ("authorization", "x-api-key") if (v := headers.get(k)))
             self.log.entries.append((time.monotonic(), model, fault))
+            self.log.params.append((model, frozenset(req)))
         if fault == "timeout":
             await asyncio.sleep(self.config.hang)
         elif self.config.latency:

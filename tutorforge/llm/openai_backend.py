@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import httpx2
 import openai
@@ -16,6 +17,8 @@ from tutorforge.llm.sdk_backend import SDKBackend
 
 # Local servers ignore the key, but the SDK insists on one.
 _NO_KEY = "unused"
+# OpenAI's reasoning models accept only their default temperature: sending another one is a 400.
+_DEFAULT_TEMPERATURE_ONLY = re.compile(r"(o\d|gpt-5)(\b|[-.])")
 
 
 class OpenAIBackend(SDKBackend):
@@ -42,9 +45,10 @@ class OpenAIBackend(SDKBackend):
         body = {
             "model": model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
-            "temperature": temperature,
             self._tokens_param: max_tokens,
         }
+        if not _DEFAULT_TEMPERATURE_ONLY.match(model.rsplit("/", 1)[-1]):
+            body["temperature"] = temperature
         # The client's own POST, read as plain JSON: `chat.completions.create` would walk the messages through
         # the SDK's typed-params transform and build typed models of the reply, which together cost more CPU
         # than the rest of the request when hundreds of dialogues are in flight.
