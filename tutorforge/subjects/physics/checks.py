@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from fractions import Fraction
 
 from tutorforge.subjects.physics.quantities import Q, Side, read_side, segments
@@ -216,8 +217,7 @@ def _side_at(text: str, position: int) -> Side | None:
         side = read_side(seg.sides()[-1], {})
         if side.value is None or side.symbolic:
             return None
-        shifted = [t.__class__(t.kind, t.text, t.start + position, t.end + position) for t in side.tokens]
-        side.tokens = shifted
+        side.tokens = [replace(t, start=t.start + position, end=t.end + position) for t in side.tokens]
         return side
     return None
 
