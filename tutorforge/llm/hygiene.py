@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 END_MARKER = "[END]"
 
 _LABELS = {"teacher": ("Teacher", "Tutor"), "student": ("Student",), "critic": ("Critic",)}
+# A short reply that opens with an apology and declines: "I'm sorry, but I can't help with that."
+# (A teacher's "I can't just give you the answer" is pedagogy, not a refusal.)
 _REFUSAL = re.compile(
-    r"^\W*(?:I'm sorry|I am sorry|Sorry|I apologi[sz]e)?[,.!\s]*(?:but\s+)?"
-    r"I\s+(?:can't|cannot|can not|won't|will not|am unable to|'m unable to|am not able to)\s+"
+    r"^\W*(?:I'm sorry|I am sorry|Sorry|I apologi[sz]e)\b[^.!?\n]{0,40}?"
+    r"\b(?:can't|cannot|can not|won't|will not|unable to|not able to)\s+"
     r"(?:help|assist|comply|continue|fulfil|fulfill|engage|participate)\b",
     re.I,
 )
+_REFUSAL_MAX_CHARS = 300
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
@@ -38,7 +41,7 @@ class Cleaned:
 
 def _label_pattern(names: Iterable[str]) -> str:
     alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True) if n)
-    return rf"(?:\*\*|__)?(?:{alternatives})(?:\*\*|__)?\s*:"
+    return rf"(?:\*\*|__)?(?:{alternatives})(?:\*\*|__)?\s*:(?:\*\*|__)?"
 
 
 def speaker_labels(role: str, display_name: str = "") -> list[str]:
@@ -68,7 +71,9 @@ def clean_reply(
         ends = list(_SENTENCE_END.finditer(text)) if prose else []
         if ends:
             text = text[: ends[-1].end()]
-    if finish_reason in ("refusal", "content_filter") or _REFUSAL.match(text):
+    if finish_reason in ("refusal", "content_filter") or (
+        len(text) < _REFUSAL_MAX_CHARS and _REFUSAL.match(text)
+    ):
         issues.append("refusal")
     if not text.replace(END_MARKER, "").strip():
         issues.append("empty")
