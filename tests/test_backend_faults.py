@@ -12,7 +12,7 @@ from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
 from tutorforge.llm.failures import CallFailed
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.hygiene import speaker_labels
-from tutorforge.llm.openai_backend import OpenAIBackend
+from tutorforge.llm.openai_backend import REASONING_HEADROOM, OpenAIBackend
 from tutorforge.llm.pricing import PriceTable
 
 OPENAI_KEY = "sk-test-FAKEKEY-openai-0123456789"
@@ -193,13 +193,12 @@ async def test_reply_json_returns_the_object(server, backend):
     assert reply.finish_reason == "stop" and reply.usage.output_tokens > 0
 
 
-async def test_reasoning_models_get_no_temperature(server):
+async def test_reasoning_models_get_no_temperature_and_room_to_reason(server):
     backend = OpenAIBackend(OPENAI_KEY, server.url + "/v1")
-    for model in ("gpt-5-mini", "o4-mini", "gpt-4o-mini"):
+    models = ("gpt-5-mini", "o4-mini", "gpt-4o-mini")
+    for model in models:
         await backend.reply(MESSAGES, model=model, max_tokens=50, temperature=0.3)
-    sent = {
-        model: keys for model, keys in server.log.params if model in ("gpt-5-mini", "o4-mini", "gpt-4o-mini")
-    }
-    assert "temperature" not in sent["gpt-5-mini"] and "temperature" not in sent["o4-mini"]
-    assert "temperature" in sent["gpt-4o-mini"]
-    assert all("max_tokens" in keys for keys in sent.values())  # a compatible server's parameter name
+    sent = {p["model"]: p for p in server.log.params if p["model"] in models}
+    for model in ("gpt-5-mini", "o4-mini"):
+        assert "temperature" not in sent[model] and sent[model]["max_tokens"] == 50 + REASONING_HEADROOM
+    assert sent["gpt-4o-mini"]["temperature"] == 0.3 and sent["gpt-4o-mini"]["max_tokens"] == 50

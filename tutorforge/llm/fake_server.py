@@ -91,9 +91,7 @@ class RequestLog:
     credentials: set[str] = field(default_factory=set)  # Authorization and x-api-key header values
     entries: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
     systems: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
-    params: deque[tuple[str, frozenset]] = field(
-        default_factory=lambda: deque(maxlen=1000)
-    )  # model, body keys
+    params: deque[dict] = field(default_factory=lambda: deque(maxlen=1000))  # request parameters
 
 
 def _tokens(text: str) -> int:
@@ -183,7 +181,7 @@ class FakeLLMServer:
             self.log.by_model[model] += 1
             self.log.credentials.update(v for k in ("authorization", "x-api-key") if (v := headers.get(k)))
             self.log.entries.append((time.monotonic(), model, fault))
-            self.log.params.append((model, frozenset(req)))
+            self.log.params.append({k: v for k, v in req.items() if k not in ("messages", "system")})
         if fault == "timeout":
             await asyncio.sleep(self.config.hang)
         elif self.config.latency:

@@ -17,8 +17,10 @@ from tutorforge.llm.sdk_backend import SDKBackend
 
 # Local servers ignore the key, but the SDK insists on one.
 _NO_KEY = "unused"
-# OpenAI's reasoning models accept only their default temperature: sending another one is a 400.
-_DEFAULT_TEMPERATURE_ONLY = re.compile(r"(o\d|gpt-5)(\b|[-.])")
+# OpenAI's reasoning models accept only their default temperature (another one is a 400), and their
+# hidden reasoning counts against the token limit: they get room for it on top of the reply's budget.
+_REASONING = re.compile(r"(o\d|gpt-5)(\b|[-.])")
+REASONING_HEADROOM = 2048
 
 
 class OpenAIBackend(SDKBackend):
@@ -42,12 +44,11 @@ class OpenAIBackend(SDKBackend):
     async def _create(
         self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
     ) -> Reply:
-        body = {
-            "model": model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
-            self._tokens_param: max_tokens,
-        }
-        if not _DEFAULT_TEMPERATURE_ONLY.match(model.rsplit("/", 1)[-1]):
+        body = {"model": model, "messages": [{"role": m.role, "content": m.content} for m in messages]}
+        if _REASONING.match(model.rsplit("/", 1)[-1]):
+            body[self._tokens_param] = max_tokens + REASONING_HEADROOM
+        else:
+            body[self._tokens_param] = max_tokens
             body["temperature"] = temperature
         # The client's own POST, read as plain JSON: `chat.completions.create` would walk the messages through
         # the SDK's typed-params transform and build typed models of the reply, which together cost more CPU
