@@ -73,9 +73,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def generate_raw(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[dict]:
-    """`tutorforge generate ARGS --db g.db`, then every dialogue exported raw: the records."""
-    done = run("generate", *args, "--db", "g.db", cwd=cwd, env=env)
-    assert done.returncode == 0, done.stderr
-    done = run("export", "--db", "g.db", "--format", "raw", "--include", "all", "--out", "raw.jsonl", cwd=cwd)
+    """`tutorforge generate ARGS` exporting the approved dialogues raw (everything stored): the records."""
+    done = run("generate", *args, "--db", "g.db", "--out", "raw.jsonl", "--format", "raw", cwd=cwd, env=env)
     assert done.returncode == 0, done.stderr
     return read_jsonl(cwd / "raw.jsonl")

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from plugins_support import REPO, generate_raw, run, student, write
 
+from tutorforge.personas.loader import load_registry
+
 EXAMPLE = REPO / "examples" / "tutorforge-example-plugin"
 GROUPS = ("tutorforge.personas", "tutorforge.subjects")
 
@@ -53,27 +55,24 @@ def test_pip_installs_the_declared_entry_points(installed):
     }
 
 
-def test_installed_plugins_are_discovered_and_validate(installed, tmp_path):
-    r = run("personas", "list", "--role", "student", cwd=tmp_path, env=_env(installed))
+def test_installed_plugins_are_discovered_validate_and_yield_to_personas_dir(installed, tmp_path):
+    write(tmp_path / "mine", "rushed.toml", student("rushed-student", version="local"))
+    r = run(
+        "personas", "list", "--role", "student", "--personas-dir", "mine", cwd=tmp_path, env=_env(installed)
+    )
     assert r.returncode == 0, r.stderr
     assert "rushed-student" in r.stdout and "count-dropper" in r.stdout and "sign-slipper" in r.stdout
-    pack = installed / "tutorforge_example" / "statistics"
-    r = run("personas", "validate", str(pack), cwd=tmp_path, env=_env(installed))
-    assert (r.returncode, r.stdout) == (0, "ok: 1 subject (statistics), 3 personas\n"), r.stderr
-    r = run("personas", "list", cwd=tmp_path)  # without the package on the path: gone
-    assert "rushed-student" not in r.stdout and "count-dropper" not in r.stdout
-
-
-def test_personas_dir_beats_an_entry_point_and_says_so(installed, tmp_path):
-    write(tmp_path / "mine", "rushed.toml", student("rushed-student", version="local"))
-    r = run("personas", "show", "rushed-student", "--personas-dir", "mine", cwd=tmp_path, env=_env(installed))
-    assert r.returncode == 0, r.stderr
-    assert 'version = "local"' in r.stdout
+    assert "local" in next(line for line in r.stdout.splitlines() if "rushed-student" in line)
     from_package = installed / "tutorforge_example" / "personas" / "rushed-student.toml"
     assert (
         f"note: persona 'rushed-student' from mine/rushed.toml replaces the one from {from_package}"
         in r.stderr
     )
+    pack = installed / "tutorforge_example" / "statistics"
+    r = run("personas", "validate", str(pack), cwd=tmp_path, env=_env(installed))
+    assert (r.returncode, r.stdout) == (0, "ok: 1 subject (statistics), 3 personas\n"), r.stderr
+    names = load_registry(path_env="").names()  # this process never had the package: nothing of it here
+    assert "rushed-student" not in names and "count-dropper" not in names
 
 
 def test_the_plugin_subject_generates_verifies_and_exports(installed, tmp_path):
