@@ -18,7 +18,8 @@ from tutorforge.llm.pricing import PriceTable
 OPENAI_KEY = "sk-test-FAKEKEY-openai-0123456789"
 ANTHROPIC_KEY = "sk-ant-FAKEKEY-anthropic-0123456789"
 RETRY_AFTER = 0.3
-POLICY = RetryPolicy(attempts=3, timeout=0.6, base_delay=0.01, max_delay=0.05)
+# The per-call timeout leaves room for a loaded machine; the fake server hangs 5 s on a timeout fault.
+POLICY = RetryPolicy(attempts=3, timeout=2.5, base_delay=0.01, max_delay=0.05)
 MESSAGES = [
     Message("system", "Tutor the student.\n\nYour role: teacher."),
     Message("user", "I think 3 + 4 = 7 so she has 7 apples?"),
