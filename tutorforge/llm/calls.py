@@ -4,7 +4,8 @@ The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are o
 
 1. looks the request up in the response cache (a hit is free);
 2. refuses to start (BudgetReached) once the calls so far cost `budget` USD or more;
-3. tries up to `RetryPolicy.attempts` times, each attempt bounded by `RetryPolicy.timeout`; 408, 429, 5xx
+3. tries up to `RetryPolicy.attempts` times, each attempt first waiting for the model's client-side rate
+   limit (`ratelimit.RateLimiter`), then bounded by `RetryPolicy.timeout`; 408, 429, 5xx
    and 529 replies, timeouts, connection errors and malformed responses are retried after an exponential
    backoff with jitter, or after the server's `retry-after-ms` / `retry-after` when it sends one;
 4. cleans each reply (see `hygiene`): empty replies and refusals are retried, role leaks cut, replies cut
@@ -29,6 +30,7 @@ from tutorforge.llm.cache import ResponseCache, cache_key
 from tutorforge.llm.failures import AttemptError, BudgetReached, CallFailed, scrub
 from tutorforge.llm.hygiene import clean_reply
 from tutorforge.llm.pricing import PriceTable
+from tutorforge.llm.ratelimit import NO_LIMITS, RateLimiter
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,10 @@ class Caller:
         policy: RetryPolicy | None = None,
         seed: int | None = None,
         budget: float | None = None,
+        limiter: RateLimiter = NO_LIMITS,
     ) -> None:
         self.cache = cache
+        self.limiter = limiter
         self.prices = prices or PriceTable()
         self.policy = policy or RetryPolicy()
         self.budget = budget
@@ -139,6 +143,8 @@ class Caller:
         while True:
             state.count += 1
             retry_after: float | None = None
+            # waiting for the model's rate limit happens before the attempt's own timeout starts
+            ticket = await self.limiter.wait(target.model, messages, target.max_tokens)
             try:
                 async with asyncio.timeout(self.policy.timeout):
                     reply = await backend.reply(
@@ -148,12 +154,14 @@ class Caller:
                         temperature=target.temperature,
                     )
             except AttemptError as exc:
+                ticket.settle(None)
                 kind, retryable, retry_after, message = exc.kind, exc.retryable, exc.retry_after, str(exc)
                 state.issues.append(kind)
             except TimeoutError:
                 kind, retryable, message = "timeout", True, f"no reply within {self.policy.timeout:g} s"
                 state.issues.append(kind)
             else:
+                ticket.settle(reply.usage)
                 state.add(reply)
                 cleaned = clean_reply(reply.text, reply.finish_reason, own or [], others or [], prose=prose)
                 state.issues.extend(cleaned.issues)
