@@ -44,6 +44,7 @@ METADATA_KEYS = {
     "edited",
     "generator_labels",
     "tutorforge_version",
+    "run_config",
 }
 
 

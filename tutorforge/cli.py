@@ -93,10 +93,15 @@ def generate(
     workers: int = typer.Option(
         None, "--workers", help="Processes for the scripted backend (default: one per core)."
     ),
-    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database (created if absent)."),
+    shard: str = typer.Option(
+        None, "--shard", help="I/N: generate only indices i with i % N == I-1; merge the shards later."
+    ),
+    db: Path = typer.Option(
+        None, "--db", help="The corpus database (created if absent; default tutorforge.db)."
+    ),
     out: Path = typer.Option(None, "--out", help="Export the approved dialogues here when the run ends."),
     out_format: str = typer.Option(
-        "openai", "--format", help="Format for --out: openai, sharegpt, trl, raw."
+        None, "--format", help="Format for --out: openai (default), sharegpt, trl, raw."
     ),
     personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
 ) -> None:
@@ -104,10 +109,12 @@ def generate(
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.config import GenerateConfig
     from tutorforge.dialogues.progress import BatchProgress
-    from tutorforge.dialogues.run_config import load_run_config
+    from tutorforge.dialogues.run_config import MIX_OR_SETTING, load_run_config
     from tutorforge.dialogues.store import Store
 
-    settings = load_run_config(config) if config else {}
+    run_file = load_run_config(config) if config else None
+    settings = dict(run_file.settings) if run_file else {}
+    output = run_file.output if run_file else {}
     flags = {
         "n": n,
         "seed": seed,
@@ -128,13 +135,22 @@ def generate(
         "audit_rate": audit_rate,
         "concurrency": concurrency,
         "workers": workers,
+        "shard": shard,
     }
-    settings.update({k: v for k, v in flags.items() if v is not None})
+    flags = {k: v for k, v in flags.items() if v is not None}
+    settings.update(flags)
+    mix = {table: w for table, w in settings.get("mix", {}).items() if MIX_OR_SETTING[table] not in flags}
+    settings["mix"] = mix  # a flag naming one persona, family or subject overrides that mixture
     models = dict(settings.get("models", {}))
     for role, value in zip(ROLES, (teacher_model, student_model, critic_model), strict=True):
         models[role] = value or model or models.get(role, "")
     settings["models"] = models
-    cfg = build_config(GenerateConfig, settings, source=str(config) if config else "command line")
+    cfg = build_config(GenerateConfig, settings, source="command line")
+    if run_file is not None:
+        run_file.check_mixture(cfg)
+    db = db or Path(output.get("db", "tutorforge.db"))
+    out = out or (Path(output["out"]) if "out" in output else None)
+    out_format = out_format or output.get("format", "openai")
     if out is not None:
         check_export_format(out_format)
     with Store.open(db) as store:
@@ -154,9 +170,10 @@ def generate(
                     err=True,
                 )
                 raise typer.Exit(130) from None
+        part = f" (shard {cfg.shard})" if cfg.shard else ""
         typer.echo(
-            f"{plan.total} dialogues in run {plan.run_id} ({progress.new} new, {progress.flagged} flagged "
-            f"for review, {progress.failed} failed) -> {db}",
+            f"{plan.total} dialogues in run {plan.run_id}{part} ({progress.new} new, {progress.flagged} "
+            f"flagged for review, {progress.failed} failed) -> {db}",
             err=True,
         )
         if not_started:
@@ -181,10 +198,11 @@ def build_config(model_cls, settings: dict, *, source: str):
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
         if source == "command line":
             flag = _FLAG_OF.get(field, "--" + field.replace("_", "-"))
-            raise BadInput(f"{flag}: {err['msg']}") from None
-        raise BadInput(f"{source}: {field}: {err['msg']}") from None
+            raise BadInput(f"{flag}: {message}") from None
+        raise BadInput(f"{source}: {field}: {message}") from None
 
 
 _FLAG_OF = {
@@ -264,6 +282,35 @@ def report(
     write_atomic(out, render(figures, kind))
     analysed = figures["corpus"]["analysed"]
     typer.echo(f"wrote the quality report {out} ({kind}, {analysed} dialogues)", err=True)
+
+
+@app.command()
+def merge(
+    inputs: list[Path] = typer.Argument(
+        ..., metavar="A.db B.db ...", help="Databases to merge: the shards of a run, or any corpora."
+    ),
+    db: Path = typer.Option(..., "--db", help="The database to merge into (created if absent)."),
+) -> None:
+    """Merge corpus databases into one: every row once, shards of a run back into the whole run."""
+    from tutorforge.dialogues.merge import merge as merge_databases
+    from tutorforge.dialogues.store import Store
+
+    for done in merge_databases(inputs, db):
+        line = f"merged {done.source}: {done.dialogues} dialogues added"
+        if done.runs:
+            line += f", {done.runs} new run{'s' if done.runs > 1 else ''}"
+        if done.duplicates:
+            shown = ", ".join(done.duplicates[:3]) + (" ..." if len(done.duplicates) > 3 else "")
+            line += (
+                f"; {len(done.duplicates)} already present ({shown}): {done.replaced} replaced by this "
+                f"complete or reviewed copy, {done.kept_existing} kept"
+            )
+        typer.echo(line, err=True)
+        for note in done.notes:
+            typer.echo(f"note: {note}", err=True)
+    with Store.open(db, create=False) as store:
+        counts = store.counts()
+    typer.echo(f"{db}: {counts['dialogues']} dialogues in {counts['runs']} run(s)", err=True)
 
 
 @app.command()

@@ -14,6 +14,7 @@ import signal
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tutorforge import __version__
@@ -21,6 +22,7 @@ from tutorforge.dialogues.agents import Agents
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
+from tutorforge.dialogues.shard import shard_of
 from tutorforge.dialogues.store import Store
 from tutorforge.personas.loader import OverrideWarning, load_registry
 from tutorforge.subjects.discovery import PATH_ENV
@@ -30,6 +32,10 @@ OnSaved = Callable[[Sequence[DialogueRecord]], None]
 # Below this many dialogues, starting worker processes costs more than it saves.
 _MIN_FOR_PROCESSES = 64
 _CHUNK = 16
+# LLM runs save finished dialogues this many at a time, or after this many seconds.
+_SAVE_EVERY = 32
+_SAVE_SECONDS = 1.0
+_MAX_VERIFY_THREADS = 64
 
 
 @dataclass
@@ -41,7 +47,7 @@ class BatchPlan:
 
 
 def plan_batch(config: GenerateConfig, store: Store) -> BatchPlan:
-    """Record the run and list the indices still to generate."""
+    """Record the run and list the indices still to generate (of the config's shard, if it names one)."""
     from tutorforge.verifiers import VERIFIER_VERSION
 
     run_id = config.run_id()
@@ -49,8 +55,9 @@ def plan_batch(config: GenerateConfig, store: Store) -> BatchPlan:
         run_id, config.identity(), config.seed, {"tutorforge": __version__, "verifier": VERIFIER_VERSION}
     )
     done = store.done_indices(run_id)
-    todo = [i for i in range(config.n) if i not in done]
-    return BatchPlan(run_id, config.n, config.n - len(todo), todo)
+    mine = shard_of(config.shard).indices(config.n)
+    todo = [i for i in mine if i not in done]
+    return BatchPlan(run_id, len(mine), len(mine) - len(todo), todo)
 
 
 def make_agents(config: GenerateConfig, cache_path: str | None = None) -> Agents:
@@ -86,33 +93,37 @@ async def _run_async(config: GenerateConfig, store: Store, todo: list[int], on_s
             store.save_dialogues(records)
             on_saved(records)
         return 0
-    sem = asyncio.Semaphore(config.concurrency)
+    # The verifier runs in the loop's default executor: give it room for the dialogues in flight.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(min(config.concurrency, _MAX_VERIFY_THREADS), thread_name_prefix="verify")
+    )
+    pending = iter(todo)
+    in_flight: set[asyncio.Task] = set()
+    finished: asyncio.Queue[asyncio.Task] = asyncio.Queue()
     buffer: list[DialogueRecord] = []
     last_flush = time.monotonic()
-
     not_started = 0
-
-    async def one(i: int) -> DialogueRecord | None:
-        nonlocal not_started
-        async with sem:
-            if agents.over_budget:  # LLM agents: the cost budget is spent, start no more dialogues
-                not_started += 1
-                return None
-            return await factory.run(i)
-
-    tasks = [asyncio.create_task(one(i)) for i in todo]
     try:
-        for fut in asyncio.as_completed(tasks):
-            record = await fut
-            if record is None:
-                continue
-            buffer.append(record)
-            if len(buffer) >= 32 or time.monotonic() - last_flush > 1.0:
+        while True:
+            # At most `concurrency` dialogues exist at once, so memory does not grow with the run.
+            while len(in_flight) < config.concurrency and (i := next(pending, None)) is not None:
+                if agents.over_budget:  # LLM agents: the cost budget is spent, start no more dialogues
+                    not_started += 1 + sum(1 for _ in pending)
+                    break
+                task = asyncio.create_task(factory.run(i))
+                task.add_done_callback(finished.put_nowait)
+                in_flight.add(task)
+            if not in_flight:
+                break
+            task = await finished.get()
+            in_flight.discard(task)
+            buffer.append(task.result())
+            if len(buffer) >= _SAVE_EVERY or time.monotonic() - last_flush > _SAVE_SECONDS:
                 store.save_dialogues(buffer)
                 on_saved(buffer)
                 buffer, last_flush = [], time.monotonic()
     finally:
-        for t in tasks:
+        for t in in_flight:
             t.cancel()
         if buffer:
             store.save_dialogues(buffer)

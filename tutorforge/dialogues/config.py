@@ -6,10 +6,24 @@ import hashlib
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tutorforge.dialogues.mixture import Mix
+from tutorforge.dialogues.shard import Shard
+from tutorforge.llm.ratelimit import RateLimit
 
 # Settings that change how a run executes (or which clean dialogues are audited) but not the dialogues.
-_EXECUTION_ONLY = {"n", "concurrency", "workers", "max_cost", "no_cache", "pricing", "audit_rate"}
+_EXECUTION_ONLY = {
+    "n",
+    "concurrency",
+    "workers",
+    "max_cost",
+    "no_cache",
+    "pricing",
+    "audit_rate",
+    "shard",
+    "rate_limits",
+}
 
 
 class GenerateConfig(BaseModel):
@@ -47,11 +61,26 @@ class GenerateConfig(BaseModel):
     )
     concurrency: int = Field(default=8, ge=1)
     workers: int = Field(default=0, ge=0, description="processes for the scripted backend; 0 = one per core")
+    mix: Mix = Field(default_factory=Mix, description="weighted mixtures of personas, families, subjects")
+    shard: str | None = Field(default=None, description="I/N: this process runs the indices i % N == I - 1")
+    rate_limits: dict[str, RateLimit] = Field(
+        default_factory=dict, description='model (or "*" for any) -> requests and tokens per minute'
+    )
+
+    @field_validator("shard")
+    @classmethod
+    def _shard(cls, value: str | None) -> str | None:
+        return None if value is None else str(Shard.parse(value))
 
     def identity(self) -> dict:
-        """The settings that decide the dialogues' content (runs without plug-in folders keep the ids
-        they had before the setting existed)."""
-        return self.model_dump(exclude=_EXECUTION_ONLY | (set() if self.personas_dirs else {"personas_dirs"}))
+        """The settings that decide the dialogues' content (runs without plug-in folders or mixtures keep
+        the ids they had before those settings existed)."""
+        exclude = set(_EXECUTION_ONLY)
+        if not self.personas_dirs:
+            exclude.add("personas_dirs")
+        if self.mix.is_empty():
+            exclude.add("mix")
+        return self.model_dump(exclude=exclude)
 
     def run_id(self) -> str:
         """A stable id for the run: same settings (whatever n) -> same id, so a rerun resumes."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def export(
     if _same_file(out, store.path):
         raise BadInput(f"--out {out}: that is the database itself")
     runs = store.runs()
+    configs = {
+        run: json.dumps(info["config"], sort_keys=True, ensure_ascii=False) for run, info in runs.items()
+    }
     teachers = _teachers()
     verifier_version = _verifier_version()
     with AtomicJsonl(out, head_bytes) as sink:
@@ -76,7 +80,12 @@ def export(
                 if on_record is not None:
                     on_record(record)
                 ctx = Context(
-                    reviews.get(record.dialogue_id, {}), versions, teachers, verifier_version, record_edits
+                    reviews.get(record.dialogue_id, {}),
+                    versions,
+                    teachers,
+                    verifier_version,
+                    record_edits,
+                    configs.get(record.run_id, "{}"),
                 )
                 for obj in formatter(record, ctx):
                     sink.write(obj)

@@ -36,13 +36,15 @@ _DEFAULT_GUIDANCE = "Help the student work through it step by step without givin
 @dataclass(frozen=True)
 class Context:
     """What a record needs besides the dialogue: its latest review, its run's versions, the personas,
-    and the reviewers' edits (turn index -> edit; the record's turns already carry the edited text)."""
+    the reviewers' edits (turn index -> edit; the record's turns already carry the edited text), and its
+    run's effective config as JSON text."""
 
     review: dict
     versions: dict
     teachers: dict[str, TeacherPersona]
     verifier_version: str
     edits: dict[int, TurnEdit] = field(default_factory=dict)
+    run_config: str = "{}"
 
 
 def system_message(record: DialogueRecord, teachers: dict[str, TeacherPersona]) -> str:
@@ -161,6 +163,7 @@ def metadata(record: DialogueRecord, ctx: Context) -> dict:
         "edited": bool(ctx.edits),
         "generator_labels": [label.to_dict() for label in record.labels],
         "tutorforge_version": str(ctx.versions.get("tutorforge") or __version__),
+        "run_config": ctx.run_config,
     }
 
 

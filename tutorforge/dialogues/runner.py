@@ -7,31 +7,31 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from tutorforge import verifiers
 from tutorforge.dialogues.agents import Agents, DialogueView
 from tutorforge.dialogues.config import GenerateConfig, dialogue_id
 from tutorforge.dialogues.graph import DialogueRun, build_graph, recursion_limit
+from tutorforge.dialogues.mixture import Mixture
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.errors import BadInput
 from tutorforge.llm.failures import CallFailed
 from tutorforge.personas.loader import PersonaRegistry
-from tutorforge.problems.generators import families_for, sample_problem
 from tutorforge.problems.model import Problem
 from tutorforge.review.policy import apply_policy
 from tutorforge.verifiers.types import TurnVerdict, VerifyContext
 
 
-def _pool(registry: PersonaRegistry, role: str, chosen: str | None, subject: str) -> list[str]:
-    if chosen:
-        persona = registry.get(chosen)
-        if persona.role != role:
-            raise BadInput(f"--{role} {chosen}: that persona is a {persona.role}, not a {role}")
-        return [chosen]
-    names = sorted(p.name for p in registry.by_role(role) if subject in p.subjects)
-    if not names:
-        raise BadInput(f"no {role} persona for subject {subject!r}")
-    return names
+class Plan(NamedTuple):
+    """What dialogue `index` is about, drawn from its own random stream."""
+
+    rng: random.Random
+    subject: str
+    problem: Problem
+    teacher: str
+    student: str
+    critic: str
 
 
 class DialogueFactory:
@@ -52,29 +52,25 @@ class DialogueFactory:
         self.registry = registry
         self.agents = agents
         self.graph = build_graph()
-        self.teachers = _pool(registry, "teacher", config.teacher, config.subject)
-        self.students = _pool(registry, "student", config.student, config.subject)
-        self.critics = _pool(registry, "critic", config.critic, config.subject)
-        if config.families or not config.problems_file:
-            catalog = families_for(config.subject)
-            unknown = [f for f in config.families if f not in catalog]
-            if unknown:
-                available = ", ".join(sorted(catalog))
-                raise BadInput(f"unknown problem family {unknown[0]!r}; available: {available}")
         self.problems = list(problems) if problems is not None else load_problem_file(config)
+        chosen = {"teacher": config.teacher, "student": config.student, "critic": config.critic}
+        self.mixture = Mixture(
+            config.mix,
+            registry,
+            subject=config.subject,
+            families=config.families,
+            chosen=chosen,
+            generate_problems=not self.problems,
+        )
         self.verify_in_thread = verify_in_thread
 
-    def plan(self, index: int) -> tuple[random.Random, Problem, str, str, str]:
-        """The dialogue's random stream, problem and personas."""
+    def plan(self, index: int) -> Plan:
+        """The dialogue's random stream, subject, problem and personas."""
         rng = random.Random(f"{self.config.seed}:{index}")
-        if self.problems:
+        subject, problem, teacher, student, critic = self.mixture.draw(rng)
+        if problem is None:
             problem = self.problems[index % len(self.problems)]
-        else:
-            problem = sample_problem(rng, self.config.families or None, subject=self.config.subject)
-        teacher = self.teachers[rng.randrange(len(self.teachers))]
-        student = self.students[rng.randrange(len(self.students))]
-        critic = self.critics[rng.randrange(len(self.critics))]
-        return rng, problem, teacher, student, critic
+        return Plan(rng, subject, problem, teacher, student, critic)
 
     async def _verify(self, text: str, role: str, ctx: VerifyContext) -> TurnVerdict:
         timeout = self.config.verify_timeout
@@ -84,7 +80,7 @@ class DialogueFactory:
 
     async def run(self, index: int) -> DialogueRecord:
         """Run dialogue `index` to its end and return the finished record (status failed on an error)."""
-        rng, problem, t_name, s_name, c_name = self.plan(index)
+        rng, subject, problem, t_name, s_name, c_name = self.plan(index)
         teacher, student, critic = (self.registry.get(n) for n in (t_name, s_name, c_name))
         cfg = self.config
         record = DialogueRecord(
@@ -106,7 +102,7 @@ class DialogueFactory:
             problem.statement,
             problem.answer,
             list(problem.unknowns),
-            subject=cfg.subject,
+            subject=subject,
             steps=[s.claim for s in problem.steps],
         )
         run = DialogueRun(view, self.agents, self._verify, vctx, cfg.max_revisions)

@@ -31,6 +31,7 @@ from tutorforge.llm.critique import parse_critic
 from tutorforge.llm.hygiene import END_MARKER, speaker_labels
 from tutorforge.llm.pricing import PriceTable
 from tutorforge.llm.prompts import critic_messages, student_messages, teacher_messages
+from tutorforge.llm.ratelimit import RateLimiter
 from tutorforge.llm.sdk_backend import SDKBackend
 from tutorforge.verifiers.types import TurnVerdict
 
@@ -153,7 +154,8 @@ def make_backend(name: str, base_url: str | None = None, *, concurrency: int = 8
 
 def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> LLMAgents:
     """LLM agents for a `generate` run: one backend, a model per role, the response cache in `cache_path`
-    (the corpus database), prices from the built-in table and `config.pricing`, and `config.max_cost`."""
+    (the corpus database), prices from the built-in table and `config.pricing`, `config.max_cost`, and the
+    client-side `config.rate_limits` per model."""
     backend = make_backend(config.backend, config.base_url, concurrency=config.concurrency)
     roles = {}
     for role in ROLES:
@@ -163,5 +165,6 @@ def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> L
         roles[role] = RoleModel(backend, model, **ROLE_DEFAULTS[role])
     cache = ResponseCache(cache_path, enabled=not config.no_cache) if cache_path else None
     prices = PriceTable(config.pricing, where="pricing")
-    caller = Caller(cache=cache, prices=prices, seed=config.seed, budget=config.max_cost)
+    limiter = RateLimiter(config.rate_limits)
+    caller = Caller(cache=cache, prices=prices, seed=config.seed, budget=config.max_cost, limiter=limiter)
     return LLMAgents(roles, caller, mathdial=config.mathdial_students)
