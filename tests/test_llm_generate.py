@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+from factories import run_cli
 
-from tutorforge.cli import main
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 
 FAKE_KEY = "sk-test-LEAKCHECK-5f3c9a1e7b2d4c6a8e0f"
@@ -23,20 +22,14 @@ def server():
 
 
 @pytest.fixture
-def tutorforge(monkeypatch, capsys):
+def tutorforge(monkeypatch):
     """Run the command line in-process with the fake key set; returns (exit code, everything printed)."""
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.setenv(name, FAKE_KEY)
 
     def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["tutorforge", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.out + out.err
+        code, out, err = run_cli(*args)
+        return code, out + err
 
     return run
 
