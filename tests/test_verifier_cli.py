@@ -91,3 +91,22 @@ def test_missing_input_exits_2_naming_the_file(tmp_path):
     result = _run(str(missing))
     assert result.returncode == 2
     assert str(missing) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_subject_field_selects_the_subject_checks(tmp_path):
+    turns = [
+        {"role": "teacher", "text": "What is 72 km/h in m/s?"},
+        {"role": "student", "text": "72 km/h = 30 m/s"},
+    ]
+    problem = {
+        "problem": "A car moves at 72 km/h. What is its speed in m/s?",
+        "answer": "20 m/s",
+        "turns": turns,
+    }
+    lines = [{"id": "phys", "subject": "physics", **problem}, {"id": "plain", **problem}]
+    result = _run(str(_write(tmp_path / "in.jsonl", lines)))
+    assert result.returncode == 0, result.stderr
+    phys, plain = (json.loads(line) for line in result.stdout.splitlines())
+    assert [f["kind"] for f in phys["turns"][1]["flags"]] == ["wrong_unit_conversion"]
+    assert phys["turns"][1]["flags"][0]["span"] == [0, 16]
+    assert plain["turns"][1]["status"] == "no_claims"  # math checks do not read unit conversions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
 from tutorforge.verifiers.claims import Answer, Extraction, conclusion_answer, extract
 from tutorforge.verifiers.exprscan import Side
@@ -182,7 +184,7 @@ def _teacher_flags(
             prior = history[-1]
             verdict = prior.verdict
             if verdict is None:
-                earlier = VerifyContext(ctx.problem, ctx.answer, list(ctx.unknowns or []), history[:-1])
+                earlier = dataclasses.replace(ctx, history=history[:-1])
                 verdict = verify_turn(prior.text, "student", earlier, timeout=timeout)
             error = student_error(verdict)
             if error is not None:

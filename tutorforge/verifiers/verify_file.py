@@ -76,7 +76,10 @@ def parse_dialogue(obj: object) -> tuple[str, VerifyContext, list[tuple[str, str
         if not isinstance(text, str):
             raise BadLine(f"field 'turns[{i}].text': expected a string")
         out.append((role, text))
-    return str(ident), VerifyContext(problem, answer, unknowns, [], steps), out
+    subject = obj.get("subject", extra.get("subject", "math"))
+    if not isinstance(subject, str):
+        raise BadLine("field 'subject': expected a string")
+    return str(ident), VerifyContext(problem, answer, unknowns, [], steps, subject=subject), out
 
 
 def verify_dialogue(ctx: VerifyContext, turns: list[tuple[str, str]], timeout: float) -> list[dict]:
