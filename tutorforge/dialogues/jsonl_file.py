@@ -26,22 +26,43 @@ DATASETS_CHUNK = 10 << 20  # the json loader's default chunksize
 def filled_paths(obj: object) -> set[str]:
     """Paths of the non-null values and non-empty lists in a JSON-like object (items share `path[]`)."""
     out: set[str] = set()
-    stack: list[tuple[object, str]] = [(obj, "")]
-    while stack:
-        value, path = stack.pop()
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            for key, item in value.items():
-                stack.append((item, f"{path}.{key}"))
-        elif isinstance(value, list):
-            if value:
-                out.add(path)
-                item_path = path + "[]"
-                stack.extend((item, item_path) for item in value)
-        else:
-            out.add(path)
+    if type(obj) is dict:
+        _dict_paths(obj, "", out)
+    else:
+        _value_paths(obj, "", out)
     return out
+
+
+# Exporting a large corpus walks every value of every record: scalars are handled inline, without a call.
+_SCALARS = (str, int, float, bool)
+
+
+def _dict_paths(value: dict, path: str, out: set[str]) -> None:
+    for key, item in value.items():
+        if type(item) in _SCALARS:
+            out.add(f"{path}.{key}")
+        elif item is not None:
+            _value_paths(item, f"{path}.{key}", out)
+
+
+def _value_paths(value: object, path: str, out: set[str]) -> None:
+    if isinstance(value, dict):
+        _dict_paths(value, path, out)
+    elif isinstance(value, list):
+        if value:
+            out.add(path)
+            path += "[]"
+            for item in value:
+                if type(item) is dict:  # e.g. messages: the dict's own loop, inline
+                    for key, sub in item.items():
+                        if type(sub) in _SCALARS:
+                            out.add(f"{path}.{key}")
+                        elif sub is not None:
+                            _value_paths(sub, f"{path}.{key}", out)
+                elif item is not None:
+                    _value_paths(item, path, out)
+    elif value is not None:
+        out.add(path)
 
 
 class AtomicJsonl:

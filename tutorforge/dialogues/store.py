@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import sqlite3
 import time
 from collections import defaultdict
@@ -11,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+
+import orjson
 
 from tutorforge import __version__
 from tutorforge.dialogues.record import DialogueRecord, Draft, GeneratorLabel, Turn
@@ -55,16 +59,25 @@ def _marks(n: int) -> str:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-_json_loads = json.loads
+
+
+# Digits enough for an integer orjson would read as a float (it keeps 64 bits; json keeps them all).
+_LONG_NUMBER = re.compile(r"\d{19}")
 
 
 def _loads(text: str) -> object:
-    """json.loads, skipping the parser for the common empty values."""
+    """JSON text to a value: orjson (reading a large corpus spends much of its time here), the standard
+    parser for what orjson refuses (NaN) or reads otherwise (huge integers), none for empty values."""
     if text == "{}":
         return {}
     if text == "[]":
         return []
-    return _json_loads(text)
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 # Columns read back, in the order _decoded and _turns unpack them.
@@ -448,9 +461,14 @@ class Store:
 def _decoded(cols: tuple[str, ...], row: tuple) -> dict:
     """A row as a dict; `x_json` columns are decoded and named `x`."""
     return {
-        c.removesuffix("_json"): _loads(v) if c.endswith("_json") else v
-        for c, v in zip(cols, row, strict=True)
+        name: _loads(v) if is_json else v for (name, is_json), v in zip(_column_names(cols), row, strict=True)
     }
+
+
+@functools.cache
+def _column_names(cols: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """(name, holds JSON) per column: `x_json` is named `x`."""
+    return tuple((c.removesuffix("_json"), c.endswith("_json")) for c in cols)
 
 
 def _turns(turn_rows: Sequence[tuple], draft_rows: Sequence[tuple]) -> list[Turn]:
@@ -473,6 +491,8 @@ def _turns(turn_rows: Sequence[tuple], draft_rows: Sequence[tuple]) -> list[Turn
 
 
 def _verdict(status: str, claims: int, flags_json: str) -> TurnVerdict:
+    if flags_json == "[]":  # most turns: no parsing
+        return TurnVerdict(status, [], claims)  # type: ignore[arg-type]
     flags = [Flag.from_dict(f) for f in _loads(flags_json)]
     return TurnVerdict(status, flags, claims)  # type: ignore[arg-type]
 
