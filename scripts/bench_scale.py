@@ -1,6 +1,6 @@
 """Corpus production at scale, measured in one run.
 
-    python scripts/bench_scale.py [-n 100000] [--llm-dialogues 1024] [--concurrency 256] [--latency 0.2]
+    python scripts/bench_scale.py [-n 100000] [--llm-dialogues 768] [--concurrency 256] [--latency 0.2,2]
 
 1. Scripted generation: a real `tutorforge generate -n N` (worker processes on every core, the parent
    alone writing SQLite). Prints dialogues/s and the resident memory of the parent and of every process it
@@ -9,8 +9,9 @@
    peak of at most 500 MB per process.
 2. Export: `tutorforge export --format openai` of the whole corpus (goal: at most 20 s for 100,000).
 3. LLM throughput: a `generate` batch against the fake server at `--concurrency` dialogues in flight with
-   every turn verified (the machinery of bench_backend.py): achieved calls/s as a share of the ideal,
-   concurrency / latency (goal: at least 0.9), with the CPU per call that bounds it.
+   every turn verified (the machinery of bench_backend.py), at each server latency given: achieved
+   calls/s as a share of the ideal, concurrency / latency (goal: at least 0.9), with the CPU per call of
+   the generating process, which caps the rate one event loop can reach at 1000 / (CPU ms per call).
 """
 
 from __future__ import annotations
@@ -35,17 +36,22 @@ EXPORT_GOAL_N = 100_000
 SHARE_GOAL = 0.9
 
 
-def _status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a live process, in kB (empty when it is gone)."""
-    out: dict[str, int] = {}
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _status(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (kB) and CPU seconds of a live process (empty when it is gone)."""
+    out: dict[str, float] = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             key, _, value = line.partition(":")
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(value.split()[0])
-    except (OSError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        out["cpu"] = (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+    except (OSError, ValueError, IndexError):
         return {}
-    return out
+    return out if "VmHWM" in out else {}  # a process that has exited has no memory lines
 
 
 def _descendants(pid: int) -> dict[int, str]:
@@ -97,8 +103,9 @@ def _mb(kb: int) -> str:
     return f"{kb / 1024:.0f}"
 
 
-def scripted(n: int, seed: int, db: Path) -> tuple[float, dict[str, int]]:
-    """Generate `n` dialogues; print memory at checkpoints. Returns (wall seconds, peak kB by role)."""
+def scripted(n: int, seed: int, db: Path) -> tuple[float, dict[str, int], dict[str, float]]:
+    """Generate `n` dialogues; print memory at checkpoints. Returns (wall seconds, peak kB by role, CPU
+    seconds by role)."""
     checkpoints = sorted({max(1, n * k // 8) for k in (1, 2, 4, 6)} | {n})
     print(f"scripted generate -n {n} on {os.cpu_count()} cores")
     print(f"{'stored':>9} {'wall s':>7} {'dlg/s':>7}  RSS MB now/peak: parent | workers | verifiers")
@@ -109,6 +116,7 @@ def scripted(n: int, seed: int, db: Path) -> tuple[float, dict[str, int]]:
         stderr=subprocess.DEVNULL,
     )
     peak: dict[int, tuple[str, int]] = {}
+    cpu: dict[int, tuple[str, float]] = {}
     last_count, last_time = 0, started
     while proc.poll() is None:
         time.sleep(0.5)
@@ -117,8 +125,9 @@ def scripted(n: int, seed: int, db: Path) -> tuple[float, dict[str, int]]:
         for pid, role in tree.items():
             status = _status(pid)
             if status:
-                peak[pid] = (role, max(status["VmHWM"], peak.get(pid, ("", 0))[1]))
-                now.setdefault(role, []).append(status["VmRSS"])
+                peak[pid] = (role, max(int(status["VmHWM"]), peak.get(pid, ("", 0))[1]))
+                cpu[pid] = (role, status["cpu"])
+                now.setdefault(role, []).append(int(status["VmRSS"]))
         stored = _stored(db)
         if checkpoints and stored >= checkpoints[0] and stored > 0:
             while checkpoints and stored >= checkpoints[0]:
@@ -137,7 +146,10 @@ def scripted(n: int, seed: int, db: Path) -> tuple[float, dict[str, int]]:
     by_role: dict[str, int] = {}
     for role, kb in peak.values():
         by_role[role] = max(by_role.get(role, 0), kb)
-    return wall, by_role
+    seconds: dict[str, float] = {}
+    for role, used in cpu.values():
+        seconds[role] = seconds.get(role, 0.0) + used
+    return wall, by_role, seconds
 
 
 def export_time(db: Path, out: Path) -> tuple[float, int]:
@@ -154,15 +166,34 @@ def export_time(db: Path, out: Path) -> tuple[float, int]:
     return wall, records
 
 
-def llm_share(concurrency: int, dialogues: int, latency: float, folder: Path) -> tuple[float, float, int]:
-    """(share of ideal, CPU ms per call, calls) of one batch against the fake server."""
+def llm_share(
+    concurrency: int, dialogues: int, latency: float, folder: Path
+) -> tuple[float, float, float, int]:
+    """(share of ideal over the whole batch, share while every slot was busy, CPU ms per call, calls) of
+    one batch against the fake server."""
     proc, url = bench_backend._start_server(latency)
     try:
         calls, wall, cpu = bench_backend._level(url, concurrency, dialogues, folder)
     finally:
         proc.terminate()
         proc.wait(10)
-    return calls / wall / (concurrency / latency), cpu / calls * 1000, calls
+    ideal = concurrency / latency
+    busy = _saturated_rate(folder / f"bench-{concurrency}.db", concurrency)
+    return calls / wall / ideal, busy / ideal, cpu / calls * 1000, calls
+
+
+def _saturated_rate(db: Path, concurrency: int) -> float:
+    """Calls per second from the first dialogue's end to the start of the last one: the span in which
+    `concurrency` dialogues were always in flight (the ramp-down at the end of a batch left out)."""
+    with sqlite3.connect(db) as con:
+        rows = con.execute(
+            "SELECT d.finished_at, (SELECT count(*) FROM llm_calls c WHERE c.dialogue_id = d.dialogue_id)"
+            " FROM dialogues d ORDER BY d.finished_at"
+        ).fetchall()
+    last = len(rows) - concurrency
+    if last < 2:
+        return float("nan")
+    return sum(n for _, n in rows[1 : last + 1]) / (rows[last][0] - rows[0][0])
 
 
 def main() -> None:
@@ -171,17 +202,22 @@ def main() -> None:
     )
     parser.add_argument("-n", type=int, default=100_000, help="scripted dialogues to generate")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--llm-dialogues", type=int, default=1024, help="dialogues of the LLM batch")
+    parser.add_argument("--llm-dialogues", type=int, default=768, help="dialogues of each LLM batch")
     parser.add_argument("--concurrency", type=int, default=256)
-    parser.add_argument("--latency", type=float, default=0.2, help="fake server latency, seconds")
+    parser.add_argument("--latency", default="0.2,2", help="fake server latencies, seconds, comma-separated")
     parser.add_argument("--skip-llm", action="store_true", help="only the scripted part and the export")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         db = folder / "scale.db"
-        wall, peaks = scripted(args.n, args.seed, db)
+        wall, peaks, seconds = scripted(args.n, args.seed, db)
         rate = args.n / wall
         print(f"\ngenerated {args.n} dialogues in {wall:.1f} s: {rate:.1f} dialogues/s (start-up included)")
+        print(
+            "CPU seconds (until the last sample): "
+            + ", ".join(f"{role} {used:.0f}" for role, used in sorted(seconds.items()))
+            + f"; cores kept busy: {sum(seconds.values()) / wall:.2f} of {os.cpu_count()}"
+        )
         worst = max(peaks.values())
         print(
             "peak RSS MB: "
@@ -195,14 +231,19 @@ def main() -> None:
             f"export (openai) of {records} approved records: {seconds:.1f} s, {records / seconds:.0f}"
             f" records/s; against the goal ({goal:.1f} s for {args.n}): {seconds / goal:.2f}"
         )
-        if not args.skip_llm:
-            share, cpu, calls = llm_share(args.concurrency, args.llm_dialogues, args.latency, folder)
+        if args.skip_llm:
+            return
+        for latency in (float(x) for x in args.latency.split(",")):
+            where = folder / f"latency-{latency:g}"
+            where.mkdir()
+            share, busy, cpu, calls = llm_share(args.concurrency, args.llm_dialogues, latency, where)
             print(
-                f"fake server, concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms,"
-                f" verification on: {calls} calls, share of ideal {share:.2f} (goal {SHARE_GOAL}),"
-                f" cpu {cpu:.2f} ms/call"
-                f" (one core's ceiling: {1000 / cpu:.0f} calls/s against the ideal"
-                f" {args.concurrency / args.latency:.0f})"
+                f"fake server, concurrency {args.concurrency}, latency {latency * 1000:.0f} ms,"
+                f" verification on: {calls} calls; share of ideal {share:.2f} over the batch, {busy:.2f}"
+                f" while all {args.concurrency} were in flight (goal {SHARE_GOAL}); cpu {cpu:.2f} ms/call"
+                f" (one event loop's ceiling: {1000 / cpu:.0f} calls/s against the ideal"
+                f" {args.concurrency / latency:.0f})",
+                flush=True,
             )
 
 

@@ -4,13 +4,11 @@ foreign or mismatched inputs refused before anything is written."""
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
-from factories import make_record
+from factories import make_record, run_cli
 
-from tutorforge.cli import main
 from tutorforge.dialogues.store import Store
 from tutorforge.review.queue import ReviewSession
 
@@ -18,21 +16,10 @@ VERSIONS = {"tutorforge": "0.1.0", "verifier": "v1"}
 CHILD_TABLES = ("turns", "drafts", "generator_labels", "reviews", "llm_calls")
 
 
-@pytest.fixture
-def tutorforge(monkeypatch, capsys):
-    """Run the command line in-process; returns (exit code, stderr + stdout)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["tutorforge", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.err + out.out
-
-    return run
+def tutorforge(*args: str) -> tuple[int, str]:
+    """The command line, run in this process: (exit code, stderr + stdout)."""
+    code, out, err = run_cli(*args)
+    return code, err + out
 
 
 def corpus(path: Path, records, config: dict | None = None) -> Path:
@@ -50,7 +37,7 @@ def rows(db: Path, table: str, dialogue_id: str) -> int:
         ]
 
 
-def test_duplicates_keep_the_complete_then_the_reviewed_copy(tutorforge, tmp_path):
+def test_duplicates_keep_the_complete_then_the_reviewed_copy(tmp_path):
     # a.db: 0 failed, 1 complete but unreviewed, 2 complete and approved by a reviewer, 3 only here
     a = corpus(
         tmp_path / "a.db",
@@ -142,7 +129,7 @@ def test_review_ids_are_shifted_and_undo_links_follow(tmp_path):
     }
 
 
-def test_a_run_with_other_settings_is_refused_naming_both_files(tutorforge, tmp_path):
+def test_a_run_with_other_settings_is_refused_naming_both_files(tmp_path):
     a = corpus(tmp_path / "a.db", [make_record(0)], {"seed": 7, "max_turns": 10})
     b = corpus(tmp_path / "b.db", [make_record(1)], {"seed": 7, "max_turns": 12})
     out = tmp_path / "out.db"
@@ -152,7 +139,7 @@ def test_a_run_with_other_settings_is_refused_naming_both_files(tutorforge, tmp_
 
 
 @pytest.mark.parametrize("kind", ["text", "sqlite", "missing"])
-def test_foreign_inputs_are_refused(tutorforge, tmp_path, kind):
+def test_foreign_inputs_are_refused(tmp_path, kind):
     good = corpus(tmp_path / "good.db", [make_record(0)])
     bad = tmp_path / "bad.db"
     if kind == "text":
@@ -168,7 +155,7 @@ def test_foreign_inputs_are_refused(tutorforge, tmp_path, kind):
         assert bad.exists()
 
 
-def test_the_output_or_a_repeated_input_is_refused(tutorforge, tmp_path):
+def test_the_output_or_a_repeated_input_is_refused(tmp_path):
     a = corpus(tmp_path / "a.db", [make_record(0)])
     code, text = tutorforge("merge", str(a), str(a), "--db", str(tmp_path / "o.db"))
     assert code == 2 and "named twice" in text
@@ -176,7 +163,7 @@ def test_the_output_or_a_repeated_input_is_refused(tutorforge, tmp_path):
     assert code == 2 and "output database" in text
 
 
-def test_merge_adds_to_an_existing_corpus_and_copies_the_response_cache(tutorforge, tmp_path):
+def test_merge_adds_to_an_existing_corpus_and_copies_the_response_cache(tmp_path):
     out = corpus(tmp_path / "out.db", [make_record(0)])
     other = corpus(tmp_path / "other.db", [make_record(1, run_id="run-b")], {"seed": 1})
     with sqlite3.connect(other) as con:

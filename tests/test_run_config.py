@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+from factories import run_cli
 
-from tutorforge.cli import main
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.run_config import load_run_config
 from tutorforge.errors import BadInput
@@ -18,21 +17,10 @@ from tutorforge.errors import BadInput
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "configs"
 
 
-@pytest.fixture
-def tutorforge(monkeypatch, capsys):
-    """Run the command line in-process; returns (exit code, stderr + stdout)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["tutorforge", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.err + out.out
-
-    return run
+def tutorforge(*args: str) -> tuple[int, str]:
+    """The command line, run in this process: (exit code, stderr + stdout)."""
+    code, out, err = run_cli(*args)
+    return code, err + out
 
 
 def write(tmp_path: Path, text: str, name: str = "run.toml") -> Path:
@@ -99,7 +87,7 @@ MIX_NAMES = [
 
 
 @pytest.mark.parametrize(("text", "line", "field", "words"), MIX_NAMES)
-def test_unknown_names_in_a_mixture_exit_2_naming_the_line(tutorforge, tmp_path, text, line, field, words):
+def test_unknown_names_in_a_mixture_exit_2_naming_the_line(tmp_path, text, line, field, words):
     path = write(tmp_path, text)
     code, out = tutorforge("generate", "--config", str(path), "--db", str(tmp_path / "x.db"))
     assert code == 2
@@ -133,7 +121,7 @@ def test_example_configs_are_valid(tmp_path):
         run.check_mixture(config)
 
 
-def test_effective_config_is_stored_and_exported(tutorforge, tmp_path):
+def test_effective_config_is_stored_and_exported(tmp_path):
     path = write(
         tmp_path,
         "n = 12\nseed = 5\nmax_turns = 10\n"
@@ -160,7 +148,7 @@ def test_effective_config_is_stored_and_exported(tutorforge, tmp_path):
     assert loaded.num_rows == len(records)
 
 
-def test_flags_override_the_file(tutorforge, tmp_path):
+def test_flags_override_the_file(tmp_path):
     path = write(
         tmp_path,
         f'n = 30\nseed = 2\nmax_turns = 8\ndb = "{tmp_path / "file.db"}"\n'

@@ -4,31 +4,19 @@ and the merged shards are the corpus an unsharded run gives (same ids, same text
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+from factories import run_cli
 
-from tutorforge.cli import main
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.shard import Shard
 
 
-@pytest.fixture
-def tutorforge(monkeypatch, capsys):
-    """Run the command line in-process; returns (exit code, stderr + stdout)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["tutorforge", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.err + out.out
-
-    return run
+def tutorforge(*args: str) -> tuple[int, str]:
+    """The command line, run in this process: (exit code, stderr + stdout)."""
+    code, out, err = run_cli(*args)
+    return code, err + out
 
 
 def test_shard_spec():
@@ -50,7 +38,7 @@ def test_shard_does_not_change_the_run_id():
 
 
 @pytest.mark.parametrize(("flag", "needle"), [("0/3", "I must be between 1 and N"), ("x", "is not I/N")])
-def test_bad_shard_flag_exits_2(tutorforge, tmp_path, flag, needle):
+def test_bad_shard_flag_exits_2(tmp_path, flag, needle):
     code, out = tutorforge("generate", "-n", "4", "--shard", flag, "--db", str(tmp_path / "x.db"))
     assert code == 2 and "--shard" in out and needle in out
 
@@ -77,7 +65,7 @@ def dump(db: Path) -> dict:
         }
 
 
-def test_merged_shards_equal_the_unsharded_run(tutorforge, tmp_path):
+def test_merged_shards_equal_the_unsharded_run(tmp_path):
     common = (
         "-n",
         "90",
@@ -123,7 +111,7 @@ def test_merged_shards_equal_the_unsharded_run(tutorforge, tmp_path):
     assert (tmp_path / "m.jsonl").read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
 
 
-def test_each_shard_resumes_on_its_own(tutorforge, tmp_path):
+def test_each_shard_resumes_on_its_own(tmp_path):
     db = tmp_path / "s.db"
     args = ("generate", "--seed", "4", "--max-turns", "8", "--shard", "2/2", "--db", str(db))
     code, out = tutorforge(*args, "-n", "10")
