@@ -134,3 +134,31 @@ def test_mathdial_students_start_from_their_wrong_solution(tutorforge, server, t
     students = [s for s in server.log.systems if s.endswith("Your role: student.") and "Mia buys" in s]
     assert students and all(s.startswith("Tomas is a 6th grader") for s in students)
     assert all("15 - 5 = 10, so she keeps 10." in s and "31" not in s for s in students)
+
+
+def test_sampling_per_role_from_the_run_config_reaches_the_requests(tutorforge, server, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(
+        "[models]\nteacher = 'samp-teacher'\nstudent = 'samp-student'\ncritic = 'samp-critic'\n\n"
+        "[sampling.teacher]\ntemperature = 0.25\nmax_tokens = 321\n\n"
+        "[sampling.student]\nmax_tokens = 123\n"
+    )
+    code, out = tutorforge(
+        "generate", "--config", str(config), "-n", "2", "--backend", "openai",
+        "--base-url", server.url + "/v1", "--db", str(tmp_path / "s.db"), "--max-turns", "4",
+    )  # fmt: skip
+    assert code == 0, out
+    seen = {p["model"]: p for p in list(server.log.params) if p["model"].startswith("samp-")}
+    teacher, student = seen["samp-teacher"], seen["samp-student"]
+    assert teacher["temperature"] == 0.25
+    assert (teacher.get("max_completion_tokens") or teacher.get("max_tokens")) == 321
+    assert (student.get("max_completion_tokens") or student.get("max_tokens")) == 123
+    assert student["temperature"] == 0.9  # the student's default, not overridden
+
+
+def test_bad_sampling_in_the_run_config_names_the_field(tutorforge, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text("[sampling.teacher]\ntemperature = 7\n")
+    code, out = tutorforge("generate", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert code == 2
+    assert "sampling.teacher.temperature" in out and str(config) in out

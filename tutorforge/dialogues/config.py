@@ -26,6 +26,15 @@ _EXECUTION_ONLY = {
 }
 
 
+class RoleSampling(BaseModel):
+    """Sampling parameters of one role's model (LLM backends); unset keeps the role's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=100_000)
+
+
 class GenerateConfig(BaseModel):
     """Everything `tutorforge generate` needs to produce a corpus."""
 
@@ -44,6 +53,9 @@ class GenerateConfig(BaseModel):
     critic: str | None = None
     backend: Literal["scripted", "openai", "anthropic"] = "scripted"
     models: dict[str, str] = Field(default_factory=dict, description="role -> model (LLM backends)")
+    sampling: dict[Literal["teacher", "student", "critic"], RoleSampling] = Field(
+        default_factory=dict, description="role -> temperature and max_tokens (LLM backends)"
+    )
     base_url: str | None = None
     max_turns: int = Field(default=20, ge=2)
     max_revisions: int = Field(default=2, ge=0)
@@ -80,6 +92,8 @@ class GenerateConfig(BaseModel):
             exclude.add("personas_dirs")
         if self.mix.is_empty():
             exclude.add("mix")
+        if not self.sampling:
+            exclude.add("sampling")
         return self.model_dump(exclude=exclude)
 
     def run_id(self) -> str:

@@ -162,7 +162,10 @@ def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> L
         model = config.models.get(role)
         if not model:
             raise BadInput(f"--backend {config.backend} needs --model (or --{role}-model) for the {role}")
-        roles[role] = RoleModel(backend, model, **ROLE_DEFAULTS[role])
+        params = dict(ROLE_DEFAULTS[role])
+        if role in config.sampling:
+            params.update(config.sampling[role].model_dump(exclude_none=True))
+        roles[role] = RoleModel(backend, model, **params)
     cache = ResponseCache(cache_path, enabled=not config.no_cache) if cache_path else None
     prices = PriceTable(config.pricing, where="pricing")
     limiter = RateLimiter(config.rate_limits)
