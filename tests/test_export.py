@@ -312,3 +312,25 @@ def test_console_script_exports(db: Path, tmp_path: Path) -> None:
     )  # default --db
     assert done.returncode == 2 and "tutorforge.db" in done.stderr
     assert not (tmp_path / "tutorforge.db").exists()
+
+
+def test_system_message_names_the_subject_and_a_teacher_from_the_runs_persona_folder(tmp_path):
+    folder = tmp_path / "personas"
+    folder.mkdir()
+    from tutorforge.personas.loader import dump_toml, load_registry
+
+    mine = (
+        load_registry()
+        .get("socratic-teacher")
+        .model_copy(update={"name": "lab-teacher", "display_name": "Dr. Lab"})
+    )
+    (folder / "lab-teacher.toml").write_text(dump_toml(mine))
+    physics = make_record(0, teacher="lab-teacher")
+    physics.problem = physics.problem.model_copy(update={"subject": "physics"})
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.ensure_run("run-a", {"n": 1, "personas_dirs": [str(folder)]}, 7, {})
+        store.save_dialogues([physics])
+        export(store, "openai", tmp_path / "o.jsonl")
+    system = json.loads((tmp_path / "o.jsonl").read_text())["messages"][0]["content"]
+    assert system.startswith("You are Dr. Lab, a physics tutor")

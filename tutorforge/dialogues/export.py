@@ -64,7 +64,7 @@ def export(
     configs = {
         run: json.dumps(info["config"], sort_keys=True, ensure_ascii=False) for run, info in runs.items()
     }
-    teachers = _teachers()
+    teachers = _teachers(runs)
     verifier_version = _verifier_version()
     with AtomicJsonl(out, head_bytes) as sink:
         for page in store.iter_pages(include, run_id):
@@ -99,9 +99,15 @@ def _same_file(out: Path, db: Path) -> bool:
         return False
 
 
-def _teachers() -> dict[str, TeacherPersona]:
-    """The built-in teacher personas, for the system message; other names get a generic one."""
-    return {p.name: p for p in load_registry().by_role("teacher") if isinstance(p, TeacherPersona)}
+def _teachers(runs: dict[str, dict]) -> dict[str, TeacherPersona]:
+    """The teacher personas the runs used (built-ins and the runs' persona folders, where those are still
+    there), for the system message; other names get a generic one."""
+    dirs = sorted({d for info in runs.values() for d in (info["config"] or {}).get("personas_dirs", [])})
+    try:
+        registry = load_registry([Path(d) for d in dirs])
+    except BadInput:  # a folder that has moved since: fall back to the built-ins
+        registry = load_registry()
+    return {p.name: p for p in registry.by_role("teacher") if isinstance(p, TeacherPersona)}
 
 
 def _verifier_version() -> str:

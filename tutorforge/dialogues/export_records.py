@@ -53,7 +53,8 @@ def system_message(record: DialogueRecord, teachers: dict[str, TeacherPersona]) 
     The persona's own generation prompt is not used: a faulty-teacher prompt must not become training data.
     """
     persona = teachers.get(record.teacher)
-    who = f"You are {persona.display_name}, a math tutor" if persona else "You are a math tutor"
+    tutor = f"a {record.problem.subject} tutor"
+    who = f"You are {persona.display_name}, {tutor}" if persona else f"You are {tutor}"
     guidance = _GUIDANCE.get(persona.teacher.pedagogy, _DEFAULT_GUIDANCE) if persona else _DEFAULT_GUIDANCE
     return f"{who} working with one student on this problem:\n\n{record.problem.statement}\n\n{guidance}"
 
