@@ -11,6 +11,9 @@ model = "gpt-4.1-mini"      # every role, unless [models] names the role's own
 [models]
 teacher = "gpt-4.1"
 
+[sampling.critic]           # temperature and max_tokens per role
+temperature = 0.0
+
 [mix.student]               # also [mix.teacher], [mix.critic], [mix.family], [mix.subject]
 sign-slipper = 2
 careful-student = 1
