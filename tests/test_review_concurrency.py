@@ -43,6 +43,7 @@ with Store.open(db, create=False) as store:
             session.approve(dialogue_id)
         print(dialogue_id, flush=True)
         n += 1
+        time.sleep(0.005)  # a reviewer's pause between dialogues, so both take part on a loaded machine
 """
 )
 
