@@ -109,9 +109,7 @@ def main() -> None:
         parts = breakdown(args.profile_n, Path(tmp) / "one.db")
     verifiers.close()
     rate = stored / seconds
-    print(
-        f"full batch: {stored} dialogues in {seconds:.2f} s on {os.cpu_count()} cores: {rate:.0f}/s"
-    )
+    print(f"full batch: {stored} dialogues in {seconds:.2f} s on {os.cpu_count()} cores: {rate:.0f}/s")
     print(f"  ratio to the 100 dialogues/s goal: {rate / 100:.2f}")
     one = args.profile_n / parts["total"]
     print(f"single process: {one:.0f} dialogues/s; parallel speed-up {rate / one:.2f}x")
