@@ -7,27 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import run_cli
 
-from tutorforge.cli import main
 from tutorforge.personas.loader import load_registry
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """Run `tutorforge ARGS...` in process; returns (exit code, stdout, stderr)."""
+def cli(monkeypatch):
+    """Run `tutorforge ARGS...` in process, tables wide enough to read; (exit code, stdout, stderr)."""
     monkeypatch.setenv("COLUMNS", "250")
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["tutorforge", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return run_cli
 
 
 def test_list_role_student_lists_only_students(cli):

@@ -3,31 +3,18 @@ file:line: field: message, exit 2 on any; ids from loaded packs and from the pac
 
 from __future__ import annotations
 
-import sys
-
 import pytest
+from factories import run_cli
 from plugins_support import critic, line_of, student, teacher, write
 
-from tutorforge.cli import main
 from tutorforge.personas.misconceptions import KNOWN_MISCONCEPTIONS, MISCONCEPTIONS
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """The command line in this process: (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["tutorforge", *args])
-        monkeypatch.delenv("TUTORFORGE_PATH", raising=False)
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def cli(monkeypatch):
+    """The command line in this process, no TUTORFORGE_PATH: (exit code, stdout, stderr)."""
+    monkeypatch.delenv("TUTORFORGE_PATH", raising=False)
+    return run_cli
 
 
 PERSONA_CASES = {
