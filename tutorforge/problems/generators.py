@@ -65,16 +65,24 @@ def problem_from_seed(family: str, seed: int) -> Problem:
     )
 
 
-def _family(name: str) -> Callable[[random.Random], Problem]:
-    def generate(rng: random.Random) -> Problem:
-        return problem_from_seed(name, rng.getrandbits(_SEED_BITS))
+def seeded_families(
+    from_seed: Callable[[str, int], Problem], builders: dict[str, Callable]
+) -> dict[str, Callable[[random.Random], Problem]]:
+    """Family name -> generate(rng): draw one seed from the stream and build the problem from it, so the
+    seed kept on the problem rebuilds it (`from_seed(family, seed)`). Subject packs use it too."""
 
-    generate.__name__ = name
-    generate.__doc__ = _BUILDERS[name].__doc__
-    return generate
+    def family(name: str) -> Callable[[random.Random], Problem]:
+        def generate(rng: random.Random) -> Problem:
+            return from_seed(name, rng.getrandbits(_SEED_BITS))
+
+        generate.__name__ = name
+        generate.__doc__ = builders[name].__doc__
+        return generate
+
+    return {name: family(name) for name in builders}
 
 
-FAMILIES: dict[str, Callable[[random.Random], Problem]] = {name: _family(name) for name in _BUILDERS}
+FAMILIES: dict[str, Callable[[random.Random], Problem]] = seeded_families(problem_from_seed, _BUILDERS)
 """Family name -> generator drawing one problem from the given random stream."""
 
 

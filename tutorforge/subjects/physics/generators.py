@@ -10,13 +10,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from fractions import Fraction
-from functools import partial
 
+from tutorforge.problems.generators import seeded_families
 from tutorforge.problems.model import Problem, Step, Variant
 from tutorforge.problems.steps import step
 
 SUBJECT = "physics"
-_SEED_BITS = 32
 _VEHICLES = ("train", "car", "bus", "motorbike", "tram", "delivery van")
 _RUNNERS = ("Ana", "Ben", "Chloe", "Dev", "Ema", "Farid", "Grace", "Hugo")
 
@@ -352,12 +351,5 @@ def problem_from_seed(family: str, seed: int) -> Problem:
     )
 
 
-def generate(family: str, rng: random.Random) -> Problem:
-    """One problem of `family`, from a seed drawn from `rng` (the seed is kept on the problem)."""
-    return problem_from_seed(family, rng.getrandbits(_SEED_BITS))
-
-
-FAMILIES: dict[str, Callable[[random.Random], Problem]] = {
-    name: partial(generate, name) for name in _BUILDERS
-}
+FAMILIES: dict[str, Callable[[random.Random], Problem]] = seeded_families(problem_from_seed, _BUILDERS)
 """Family name -> generator drawing one physics problem from the given random stream."""
