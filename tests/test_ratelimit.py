@@ -4,18 +4,21 @@ real fake server over HTTP as well as on the bucket's own schedule."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sqlite3
+import subprocess
 import sys
 import time
 from bisect import bisect_right
 
 import pytest
 
-from tutorforge.cli import main
 from tutorforge.llm.base import Message, Usage
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.ratelimit import Bucket, RateLimit, RateLimiter, estimate_tokens
+
+SEND_JITTER = 0.1  # seconds between the limiter letting a request go and the server reading it, at most
 
 
 def most_in_window(starts: list[tuple[float, float]], width: float) -> float:
@@ -98,7 +101,8 @@ async def test_token_limit_counts_the_estimate_and_gives_back_the_unused():
     assert late.waited > 0.03 and time.monotonic() - started >= late.waited * 0.9
 
 
-def test_generate_keeps_under_the_limit_against_the_fake_server(tmp_path, monkeypatch, capsys):
+def test_generate_keeps_under_the_limit_against_the_fake_server(tmp_path):
+    """`generate` runs in its own process: the server thread stamps arrivals without waiting for our GIL."""
     rpm = 2400  # 40 per second, a burst of 40
     config = tmp_path / "run.toml"
     config.write_text(
@@ -107,25 +111,17 @@ def test_generate_keeps_under_the_limit_against_the_fake_server(tmp_path, monkey
         f"[rate_limits.limited]\nrequests_per_minute = {rpm}\n",
         encoding="utf-8",
     )
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-ratelimit-0000000000")
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test-ratelimit-0000000000"}
     with start_fake_server(FakeConfig(latency=0.005, teacher_turns=3, seed=1)) as server:
-        monkeypatch.setattr(
-            sys,
-            "argv",
-            [
-                "tutorforge",
-                "generate",
-                "--config",
-                str(config),
-                "--base-url",
-                server.url + "/v1",
-                "--db",
-                str(tmp_path / "c.db"),
-            ],
+        done = subprocess.run(
+            [sys.executable, "-m", "tutorforge.cli", "generate", "--config", str(config)]
+            + ["--base-url", server.url + "/v1", "--db", str(tmp_path / "c.db")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
-        with pytest.raises(SystemExit) as done:
-            main()
-        assert done.value.code == 0, capsys.readouterr().err
+        assert done.returncode == 0, done.stderr
         entries = list(server.log.entries)
     limited = sorted(t for t, model, _ in entries if model == "limited")
     free = sorted(t for t, model, _ in entries if model == "free")
@@ -133,10 +129,11 @@ def test_generate_keeps_under_the_limit_against_the_fake_server(tmp_path, monkey
     burst, rate = rpm / 60, (rpm - rpm / 60) / 60
     starts = [(t, 1.0) for t in limited]
     for width in (0.25, 0.5, 1.0, 2.0):
-        # the server sees arrivals a little after the client's scheduled starts: allow two requests of jitter
-        assert most_in_window(starts, width) <= burst + rate * width + 2, width
+        # the limiter counts a request when it leaves; the SDK's own work before the bytes reach the socket
+        # delays each one a little, and unevenly on a busy machine: allow 0.1 s of that send-path jitter
+        assert most_in_window(starts, width) <= burst + rate * (width + SEND_JITTER), width
     span = limited[-1] - limited[0]
-    assert len(limited) <= burst + rate * span + 2
+    assert len(limited) <= burst + rate * (span + SEND_JITTER)
     # while the run is busy the limiter lets the rate through, it does not starve the run
     assert most_in_window(starts, 2.0) >= 0.7 * rate * 2
     with sqlite3.connect(tmp_path / "c.db") as con:

@@ -4,8 +4,10 @@ Each limited model has a bucket per quantity, run as a generic cell rate algorit
 given the earliest start time at which the bucket's backlog plus its own size fits under the burst, and
 the bucket drains at `(limit - burst) / 60` per second. So no closed 60-second window ever holds more
 request starts (or reserved tokens) than the limit, while up to `burst` can go at once after a quiet spell
-(a second's worth of requests, six seconds' worth of tokens). Starts are reserved in arrival order, so
-hundreds of waiting dialogues neither spin nor stampede.
+(a second's worth of requests, six seconds' worth of tokens). Waiters pass one FIFO gate per model, so
+hundreds of waiting dialogues neither spin nor stampede, and a request is counted at the moment it really
+leaves, not at the moment it was scheduled: when a busy event loop wakes sleepers late, they do not go
+out in a clump that the server would see as over the limit.
 
 Tokens are not known before a reply, so a request reserves its prompt's estimated tokens plus its
 `max_tokens`; the reply's real usage is settled afterwards and the difference given back (all of it for
@@ -97,10 +99,12 @@ class RateLimiter:
         self.limits = dict(limits or {})
         self._clock = clock
         self._buckets: dict[str, tuple[Bucket | None, Bucket | None]] = {}
+        self._gates: dict[str, asyncio.Lock] = {}
 
     def _for(self, model: str) -> tuple[Bucket | None, Bucket | None]:
         buckets = self._buckets.get(model)
         if buckets is None:
+            self._gates[model] = asyncio.Lock()
             limit = self.limits.get(model) or self.limits.get(ANY_MODEL)
             rpm = limit.requests_per_minute if limit else None
             tpm = limit.tokens_per_minute if limit else None
@@ -112,26 +116,33 @@ class RateLimiter:
         return buckets
 
     async def wait(self, model: str, messages: Sequence[Message], max_tokens: int) -> Ticket:
-        """Reserve the next start for a request to `model` and sleep until it; the ticket settles tokens."""
+        """Wait, in arrival order, until a request to `model` fits its limits; the ticket settles tokens."""
         if not self.limits:
             return Ticket()
         requests, tokens = self._for(model)
         if requests is None and tokens is None:
             return Ticket()
         amount = estimate_tokens(messages, max_tokens) if tokens else 0
-        now = self._clock()
-        start = now
-        if requests:
-            start = requests.ready_at(start, 1)
-        if tokens:
-            start = tokens.ready_at(start, amount)
-        if requests:
-            requests.take(start, 1)
-        if tokens:
-            tokens.take(start, amount)
-        if start > now:
-            await asyncio.sleep(start - now)
-        return Ticket(tokens, amount, start - now)
+        gate = self._gates[model]
+        began, queued = self._clock(), gate.locked()
+        async with gate:
+            while True:
+                now = self._clock()
+                start = now
+                if requests:
+                    start = requests.ready_at(start, 1)
+                if tokens:
+                    start = tokens.ready_at(start, amount)
+                if start <= now:
+                    break
+                queued = True
+                await asyncio.sleep(start - now)
+            # counted at the real departure (`now`), which a late wake-up only moves later
+            if requests:
+                requests.take(now, 1)
+            if tokens:
+                tokens.take(now, amount)
+        return Ticket(tokens, amount, now - began if queued else 0.0)
 
 
 NO_LIMITS = RateLimiter()
