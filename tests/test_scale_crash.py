@@ -125,7 +125,9 @@ def test_kill_9_in_worker_processes_then_resume(tmp_path):
     assert turn_texts(db) == turn_texts(clean)
 
 
-def test_kill_9_with_llm_dialogues_in_flight_then_resume(tmp_path):
+@pytest.mark.parametrize(("n", "concurrency"), [(80, "40"), (200, "64")], ids=["one-process", "helpers"])
+def test_kill_9_with_llm_dialogues_in_flight_then_resume(tmp_path, n, concurrency):
+    """At concurrency 64 the run has a helper process beside it: it goes away with the killed run too."""
     rng = random.Random()
     db = tmp_path / "llm.db"
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-crash-000000000000"}
@@ -134,7 +136,7 @@ def test_kill_9_with_llm_dialogues_in_flight_then_resume(tmp_path):
             *CLI,
             "generate",
             "-n",
-            "80",
+            str(n),
             "--seed",
             "1",
             "--backend",
@@ -144,14 +146,16 @@ def test_kill_9_with_llm_dialogues_in_flight_then_resume(tmp_path):
             "--base-url",
             server.url + "/v1",
             "--concurrency",
-            "40",
+            concurrency,
+            "--workers",
+            "2",
             "--max-turns",
             "6",
             "--db",
             str(db),
         ]
         partial = kill_at_random_moment(args, db, env, rng)
-        assert 0 < partial < 80
+        assert 0 < partial < n
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and f"{partial} of 80 already done" in done.stderr, done.stderr
-    assert_exactly(db, list(range(80)))
+    assert done.returncode == 0 and f"{partial} of {n} already done" in done.stderr, done.stderr
+    assert_exactly(db, list(range(n)))

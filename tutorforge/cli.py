@@ -91,7 +91,10 @@ def generate(
         None, "--concurrency", help="Dialogues in flight for LLM backends (default 8)."
     ),
     workers: int = typer.Option(
-        None, "--workers", help="Processes for the scripted backend (default: one per core)."
+        None,
+        "--workers",
+        help="Processes (default: one per core). LLM runs add helper processes at 32 or more dialogues"
+        " in flight per process, each with its share of the concurrency, rate limits and budget.",
     ),
     shard: str = typer.Option(
         None, "--shard", help="I/N: generate only indices i with i % N == I-1; merge the shards later."
@@ -159,6 +162,11 @@ def generate(
             typer.echo(
                 f"resuming run {plan.run_id}: {plan.already_done} of {plan.total} already done", err=True
             )
+        if cfg.backend != "scripted":
+            from tutorforge.dialogues.llm_batch import process_count
+
+            if (parts := process_count(cfg, len(plan.todo))) > 1:
+                typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)
         with BatchProgress(plan.total, plan.already_done) as progress:
             try:
                 not_started = run_batch(cfg, store, plan, progress.update)

@@ -1,8 +1,8 @@
 """A whole `generate` batch: resume from the store, run what is missing, save as dialogues finish.
 
-Offline (scripted) runs use one process per core; LLM runs keep many dialogues in flight on one event
-loop. Each save is one transaction, so a crash or Ctrl-C loses at most the dialogues in flight, and
-rerunning the same command generates exactly the missing ones.
+Offline (scripted) runs use one process per core; LLM runs keep many dialogues in flight on an event loop
+per process (`llm_batch`). Each save is one transaction, so a crash or Ctrl-C loses at most the
+dialogues in flight, and rerunning the same command generates exactly the missing ones.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import asyncio
 import multiprocessing as mp
 import os
 import signal
-import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tutorforge import __version__
@@ -32,10 +30,6 @@ OnSaved = Callable[[Sequence[DialogueRecord]], None]
 # Below this many dialogues, starting worker processes costs more than it saves.
 _MIN_FOR_PROCESSES = 64
 _CHUNK = 16
-# LLM runs save finished dialogues this many at a time, or after this many seconds.
-_SAVE_EVERY = 32
-_SAVE_SECONDS = 1.0
-_MAX_VERIFY_THREADS = 64
 
 
 @dataclass
@@ -76,60 +70,24 @@ def run_batch(config: GenerateConfig, store: Store, plan: BatchPlan, on_saved: O
     because the cost budget (`max_cost`) was spent."""
     if not plan.todo:
         return 0
+    if config.backend != "scripted":
+        from tutorforge.dialogues.llm_batch import run_llm_batch
+
+        return run_llm_batch(config, store, plan.todo, on_saved)
     workers = config.workers or os.cpu_count() or 1
-    if config.backend == "scripted" and workers > 1 and len(plan.todo) >= _MIN_FOR_PROCESSES:
+    if workers > 1 and len(plan.todo) >= _MIN_FOR_PROCESSES:
         _run_processes(config, store, plan.todo, on_saved, workers)
-        return 0
-    return asyncio.run(_run_async(config, store, plan.todo, on_saved))
+    else:
+        asyncio.run(_run_scripted(config, store, plan.todo, on_saved))
+    return 0
 
 
-async def _run_async(config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved) -> int:
-    agents = make_agents(config, str(store.path))
-    registry = load_registry(config.personas_dirs)
-    factory = DialogueFactory(config, registry, agents, verify_in_thread=config.backend != "scripted")
-    if config.backend == "scripted":
-        for start in range(0, len(todo), _CHUNK):
-            records = await factory.run_many(todo[start : start + _CHUNK])
-            store.save_dialogues(records)
-            on_saved(records)
-        return 0
-    # The verifier runs in the loop's default executor: give it room for the dialogues in flight.
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(min(config.concurrency, _MAX_VERIFY_THREADS), thread_name_prefix="verify")
-    )
-    pending = iter(todo)
-    in_flight: set[asyncio.Task] = set()
-    finished: asyncio.Queue[asyncio.Task] = asyncio.Queue()
-    buffer: list[DialogueRecord] = []
-    last_flush = time.monotonic()
-    not_started = 0
-    try:
-        while True:
-            # At most `concurrency` dialogues exist at once, so memory does not grow with the run.
-            while len(in_flight) < config.concurrency and (i := next(pending, None)) is not None:
-                if agents.over_budget:  # LLM agents: the cost budget is spent, start no more dialogues
-                    not_started += 1 + sum(1 for _ in pending)
-                    break
-                task = asyncio.create_task(factory.run(i))
-                task.add_done_callback(finished.put_nowait)
-                in_flight.add(task)
-            if not in_flight:
-                break
-            task = await finished.get()
-            in_flight.discard(task)
-            buffer.append(task.result())
-            if len(buffer) >= _SAVE_EVERY or time.monotonic() - last_flush > _SAVE_SECONDS:
-                store.save_dialogues(buffer)
-                on_saved(buffer)
-                buffer, last_flush = [], time.monotonic()
-    finally:
-        for t in in_flight:
-            t.cancel()
-        if buffer:
-            store.save_dialogues(buffer)
-            on_saved(buffer)
-        await agents.aclose()
-    return not_started
+async def _run_scripted(config: GenerateConfig, store: Store, todo: list[int], on_saved: OnSaved) -> None:
+    factory = DialogueFactory(config, load_registry(config.personas_dirs), make_agents(config))
+    for start in range(0, len(todo), _CHUNK):
+        records = await factory.run_many(todo[start : start + _CHUNK])
+        store.save_dialogues(records)
+        on_saved(records)
 
 
 # --- worker processes (scripted backend) ---

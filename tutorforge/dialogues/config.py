@@ -72,7 +72,7 @@ class GenerateConfig(BaseModel):
         default=0.05, ge=0, le=1, description="share of clean dialogues queued for review as an audit"
     )
     concurrency: int = Field(default=8, ge=1)
-    workers: int = Field(default=0, ge=0, description="processes for the scripted backend; 0 = one per core")
+    workers: int = Field(default=0, ge=0, description="processes; 0 = one per core (LLM runs: see llm_batch)")
     mix: Mix = Field(default_factory=Mix, description="weighted mixtures of personas, families, subjects")
     shard: str | None = Field(default=None, description="I/N: this process runs the indices i % N == I - 1")
     rate_limits: dict[str, RateLimit] = Field(
