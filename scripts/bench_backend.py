@@ -1,23 +1,33 @@
 """Throughput of LLM-backed generation against the fake server at a fixed latency.
 
     python scripts/bench_backend.py [--latency 0.2] [--dialogues 400] [--concurrency 1,10,100,400]
+                                    [--workers 0]
 
 The fake server runs in its own process; each level runs a real `generate` batch (OpenAI SDK over HTTP,
-the LangGraph graph, verification of every turn, the response cache and the SQLite store) and reports
-achieved LLM calls per second as a share of the ideal, concurrency / latency (every dialogue in flight
-waiting on exactly one call at a time), and the generating process's CPU time per call, which bounds
-the rate one core can reach (1000 / cpu ms per call). Low levels run fewer dialogues (20 per unit of
-concurrency) so the run stays short; the ratio is a steady-state rate either way.
+the LangGraph graph, verification of every turn, the response cache and the SQLite store; helper
+processes beside this one when the batch is large enough, as `generate` does) and reports achieved LLM
+calls per second as a share of the ideal, concurrency / latency (every dialogue in flight waiting on
+exactly one call at a time). Low levels run fewer dialogues (20 per unit of concurrency).
+
+A finite batch cannot reach that ideal: while its last dialogues finish, fewer than `concurrency` are in
+flight. `bound` is the share a client costing nothing would reach with the same dialogues (their call
+counts laid out on `concurrency` slots at exactly the latency per call), `of bound` ours against it, and
+`busy` the share while every slot was busy (from the first dialogue's end to the last one's start).
+`cores` is the machine's busy CPU during the batch (all processes: this one, its helpers, the server)
+and `client ms` / `server ms` the CPU per call of the generating processes and of the fake server.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import heapq
+import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tutorforge.dialogues.batch import plan_batch, run_batch
@@ -26,7 +36,47 @@ from tutorforge.dialogues.store import Store
 from tutorforge.llm import openai_backend  # noqa: F401  (imported before the clock starts)
 
 SERVER = Path(__file__).resolve().parent / "fake_llm_server.py"
-WIDTHS = (11, 9, 6, 7, 8, 7, 6, 12)
+COLUMNS = ("concurrency", "dialogues", "calls", "wall s", "calls/s", "ideal", "share", "bound", "of bound")
+COLUMNS += ("busy", "cores", "client ms", "server ms")
+WIDTHS = (11, 9, 6, 7, 8, 7, 6, 6, 8, 5, 6, 9, 9)
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Level:
+    """The figures of one batch."""
+
+    concurrency: int
+    dialogues: int
+    calls: int
+    wall: float
+    latency: float
+    bound: float  # share of the ideal a client costing nothing reaches with these dialogues
+    busy: float  # share of the ideal while every slot was busy
+    machine_cpu: float  # busy CPU seconds of the whole machine during the batch
+    server_cpu: float
+
+    @property
+    def share(self) -> float:
+        return self.calls / self.wall / (self.concurrency / self.latency)
+
+    def row(self) -> tuple:
+        client = (self.machine_cpu - self.server_cpu) / self.calls * 1000
+        return (
+            self.concurrency,
+            self.dialogues,
+            self.calls,
+            f"{self.wall:.2f}",
+            f"{self.calls / self.wall:.1f}",
+            f"{self.concurrency / self.latency:.1f}",
+            f"{self.share:.2f}",
+            f"{self.bound:.2f}",
+            f"{self.share / self.bound:.2f}",
+            f"{self.busy:.2f}",
+            f"{self.machine_cpu / self.wall:.2f}",
+            f"{client:.2f}",
+            f"{self.server_cpu / self.calls * 1000:.2f}",
+        )
 
 
 def _start_server(latency: float) -> tuple[subprocess.Popen, str]:
@@ -39,13 +89,55 @@ def _start_server(latency: float) -> tuple[subprocess.Popen, str]:
     return proc, line.split(" on ")[1].split(" ")[0]
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def _machine_cpu() -> float:
+    """Busy CPU seconds of the whole machine since boot (Linux /proc/stat; steal time left out)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4] - fields[7]) / _TICKS
 
 
-def _level(url: str, concurrency: int, dialogues: int, folder: Path) -> tuple[int, float, float]:
-    """(LLM calls made, wall seconds, CPU seconds of this process) for one batch."""
+def _process_cpu(pid: int) -> float:
+    """A live process's CPU seconds so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def zero_cost_end(calls_in_order: list[int], concurrency: int, latency: float) -> float:
+    """When a batch of dialogues with these call counts (in the order they start) would end if the client
+    cost nothing: each of `concurrency` slots takes the next dialogue as soon as its last one ends."""
+    slots = [0.0] * concurrency
+    end = 0.0
+    for calls in calls_in_order:
+        free = heapq.heappop(slots)
+        done = free + calls * latency
+        end = max(end, done)
+        heapq.heappush(slots, done)
+    return end
+
+
+def busy_rate(db: Path, concurrency: int) -> float:
+    """Calls per second from the first dialogue's end to the start of the last one: the span in which
+    `concurrency` dialogues were always in flight (the ramp-down at the end of a batch left out)."""
+    with sqlite3.connect(db) as con:
+        rows = con.execute(
+            "SELECT d.finished_at, (SELECT count(*) FROM llm_calls c WHERE c.dialogue_id = d.dialogue_id)"
+            " FROM dialogues d ORDER BY d.finished_at"
+        ).fetchall()
+    last = len(rows) - concurrency
+    if last < 2:
+        return float("nan")
+    return sum(n for _, n in rows[1 : last + 1]) / (rows[last][0] - rows[0][0])
+
+
+def run_level(
+    url: str,
+    server_pid: int,
+    concurrency: int,
+    dialogues: int,
+    latency: float,
+    folder: Path,
+    workers: int = 0,
+) -> Level:
+    """One batch of `dialogues` at `concurrency` against the fake server at `url`."""
     config = GenerateConfig(
         n=dialogues,
         seed=concurrency,
@@ -54,17 +146,27 @@ def _level(url: str, concurrency: int, dialogues: int, folder: Path) -> tuple[in
         base_url=url + "/v1",
         max_turns=12,
         concurrency=concurrency,
+        workers=workers,
     )
-    with Store.open(folder / f"bench-{concurrency}.db") as store:
+    db = folder / f"bench-{concurrency}.db"
+    with Store.open(db) as store:
         plan = plan_batch(config, store)
-        started, cpu = time.perf_counter(), _cpu()
+        server, machine, started = _process_cpu(server_pid), _machine_cpu(), time.perf_counter()
         run_batch(config, store, plan, lambda records: None)
-        wall, cpu = time.perf_counter() - started, _cpu() - cpu
-        calls = store.conn.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
+        wall = time.perf_counter() - started
+        machine, server = _machine_cpu() - machine, _process_cpu(server_pid) - server
+        per_dialogue = store.conn.execute(
+            "SELECT d.idx, (SELECT count(*) FROM llm_calls c WHERE c.dialogue_id = d.dialogue_id)"
+            " FROM dialogues d ORDER BY d.idx"
+        ).fetchall()
         failed = store.conn.execute("SELECT count(*) FROM dialogues WHERE status = 'failed'").fetchone()[0]
     if failed:
         raise SystemExit(f"{failed} dialogues failed at concurrency {concurrency}")
-    return calls, wall, cpu
+    counts = [n for _, n in per_dialogue]
+    calls, ideal = sum(counts), concurrency / latency
+    bound = calls / zero_cost_end(counts, concurrency, latency) / ideal
+    busy = busy_rate(db, concurrency) / ideal
+    return Level(concurrency, dialogues, calls, wall, latency, bound, busy, machine, server)
 
 
 def main() -> None:
@@ -74,21 +176,18 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--dialogues", type=int, default=400)
     parser.add_argument("--concurrency", default="1,10,100,400")
+    parser.add_argument("--workers", type=int, default=0, help="processes, as generate's --workers")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     proc, url = _start_server(args.latency)
     print(f"fake server at {url}, latency {args.latency * 1000:.0f} ms, verification on")
-    columns = ("concurrency", "dialogues", "calls", "wall s", "calls/s", "ideal", "share", "cpu ms/call")
-    print(" ".join(f"{c:>{w}}" for c, w in zip(columns, WIDTHS, strict=True)))
+    print(" ".join(f"{c:>{w}}" for c, w in zip(COLUMNS, WIDTHS, strict=True)))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for c in levels:
                 n = min(args.dialogues, 20 * c)
-                calls, wall, cpu = _level(url, c, n, Path(tmp))
-                rate, ideal = calls / wall, c / args.latency
-                share, per_call = f"{rate / ideal:.2f}", f"{cpu / calls * 1000:.2f}"
-                row = (c, n, calls, f"{wall:.2f}", f"{rate:.1f}", f"{ideal:.1f}", share, per_call)
-                print(" ".join(f"{v:>{w}}" for v, w in zip(row, WIDTHS, strict=True)), flush=True)
+                level = run_level(url, proc.pid, c, n, args.latency, Path(tmp), args.workers)
+                print(" ".join(f"{v:>{w}}" for v, w in zip(level.row(), WIDTHS, strict=True)), flush=True)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -9,7 +9,7 @@
    peak of at most 500 MB per process.
 2. Export: `tutorforge export --format openai` of the whole corpus (goal: at most 20 s for 100,000).
 3. LLM throughput: a `generate` batch against the fake server at `--concurrency` dialogues in flight with
-   every turn verified (the machinery of bench_backend.py), at each server latency given: achieved
+   every turn verified (bench_backend.py's level and figures), at each server latency given: achieved
    calls/s as a share of the ideal, concurrency / latency (goal: at least 0.9), with the CPU per call of
    the generating process, which caps the rate one event loop can reach at 1000 / (CPU ms per call).
 """
@@ -166,34 +166,14 @@ def export_time(db: Path, out: Path) -> tuple[float, int]:
     return wall, records
 
 
-def llm_share(
-    concurrency: int, dialogues: int, latency: float, folder: Path
-) -> tuple[float, float, float, int]:
-    """(share of ideal over the whole batch, share while every slot was busy, CPU ms per call, calls) of
-    one batch against the fake server."""
+def llm_level(concurrency: int, dialogues: int, latency: float, folder: Path) -> bench_backend.Level:
+    """One batch against the fake server (bench_backend's figures)."""
     proc, url = bench_backend._start_server(latency)
     try:
-        calls, wall, cpu = bench_backend._level(url, concurrency, dialogues, folder)
+        return bench_backend.run_level(url, proc.pid, concurrency, dialogues, latency, folder)
     finally:
         proc.terminate()
         proc.wait(10)
-    ideal = concurrency / latency
-    busy = _saturated_rate(folder / f"bench-{concurrency}.db", concurrency)
-    return calls / wall / ideal, busy / ideal, cpu / calls * 1000, calls
-
-
-def _saturated_rate(db: Path, concurrency: int) -> float:
-    """Calls per second from the first dialogue's end to the start of the last one: the span in which
-    `concurrency` dialogues were always in flight (the ramp-down at the end of a batch left out)."""
-    with sqlite3.connect(db) as con:
-        rows = con.execute(
-            "SELECT d.finished_at, (SELECT count(*) FROM llm_calls c WHERE c.dialogue_id = d.dialogue_id)"
-            " FROM dialogues d ORDER BY d.finished_at"
-        ).fetchall()
-    last = len(rows) - concurrency
-    if last < 2:
-        return float("nan")
-    return sum(n for _, n in rows[1 : last + 1]) / (rows[last][0] - rows[0][0])
 
 
 def main() -> None:
@@ -236,13 +216,14 @@ def main() -> None:
         for latency in (float(x) for x in args.latency.split(",")):
             where = folder / f"latency-{latency:g}"
             where.mkdir()
-            share, busy, cpu, calls = llm_share(args.concurrency, args.llm_dialogues, latency, where)
+            level = llm_level(args.concurrency, args.llm_dialogues, latency, where)
+            _, _, calls, _, _, _, share, bound, of_bound, busy, cores, client, server = level.row()
             print(
                 f"fake server, concurrency {args.concurrency}, latency {latency * 1000:.0f} ms,"
-                f" verification on: {calls} calls; share of ideal {share:.2f} over the batch, {busy:.2f}"
-                f" while all {args.concurrency} were in flight (goal {SHARE_GOAL}); cpu {cpu:.2f} ms/call"
-                f" (one event loop's ceiling: {1000 / cpu:.0f} calls/s against the ideal"
-                f" {args.concurrency / latency:.0f})",
+                f" verification on: {calls} calls; share of ideal {share} over the batch (goal {SHARE_GOAL};"
+                f" a client costing nothing: {bound}, ours against it {of_bound}), {busy} while all"
+                f" {args.concurrency} were in flight; {cores} cores busy, CPU per call {client} ms client,"
+                f" {server} ms server",
                 flush=True,
             )
 
