@@ -162,3 +162,25 @@ def test_bad_sampling_in_the_run_config_names_the_field(tutorforge, tmp_path):
     code, out = tutorforge("generate", "--config", str(config), "--db", str(tmp_path / "x.db"))
     assert code == 2
     assert "sampling.teacher.temperature" in out and str(config) in out
+
+
+def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, server, tmp_path):
+    """The teacher's first draft is made and paid for; the critic's call then fails for good (a 401):
+    the failed dialogue's call records hold the teacher's call as well as the critic's."""
+    db = tmp_path / "f.db"
+    code, out = tutorforge(
+        "generate", "-n", "2", "--backend", "openai", "--base-url", server.url + "/v1", "--db", str(db),
+        "--teacher-model", "gpt-4o-mini", "--student-model", "gpt-4o-mini", "--critic-model", "fault-401",
+    )  # fmt: skip
+    assert code == 0, out
+    with sqlite3.connect(db) as con:
+        statuses = {s for (s,) in con.execute("SELECT status FROM dialogues")}
+        calls = con.execute(
+            "SELECT d.dialogue_id, c.role, c.status, c.cost_usd FROM dialogues d"
+            " JOIN llm_calls c ON c.dialogue_id = d.dialogue_id ORDER BY c.id"
+        ).fetchall()
+    assert statuses == {"failed"}
+    for did in {row[0] for row in calls}:
+        mine = [(role, status, cost) for d, role, status, cost in calls if d == did]
+        assert [(role, status) for role, status, _ in mine] == [("teacher", "ok"), ("critic", "failed")]
+        assert mine[0][2] > 0  # the teacher's call cost money, and the record says so

@@ -16,6 +16,7 @@ from tutorforge.dialogues.graph import DialogueRun, build_graph, recursion_limit
 from tutorforge.dialogues.mixture import Mixture
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.errors import BadInput
+from tutorforge.llm.base import CALL_LOG
 from tutorforge.llm.failures import CallFailed
 from tutorforge.personas.loader import PersonaRegistry
 from tutorforge.problems.model import Problem
@@ -106,6 +107,8 @@ class DialogueFactory:
             steps=[s.claim for s in problem.steps],
         )
         run = DialogueRun(view, self.agents, self._verify, vctx, cfg.max_revisions)
+        made: list[dict] = []
+        log = CALL_LOG.set(made)
         try:
             await self.graph.ainvoke(
                 {"run": run}, config={"recursion_limit": recursion_limit(cfg.max_turns, cfg.max_revisions)}
@@ -117,6 +120,10 @@ class DialogueFactory:
             record.error = f"{type(exc).__name__}: {exc}"[:500]
             if isinstance(exc, CallFailed):  # keep the record of the call that gave up
                 run.calls.extend(exc.calls)
+            if len(made) > len(run.calls):  # calls of an unfinished turn: paid for all the same
+                run.calls = made
+        finally:
+            CALL_LOG.reset(log)
         record.labels = run.labels
         record.usage = {"calls": run.calls}
         record.end_reason = record.end_reason or run.end_reason or "max_turns"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 MessageRole = Literal["system", "user", "assistant"]
+
+# Set per dialogue: every call record made while it runs, so one that fails midway still accounts for the
+# calls it paid for (those of an unfinished turn included).
+CALL_LOG: ContextVar[list[dict] | None] = ContextVar("tutorforge_call_log", default=None)
 
 
 @dataclass(frozen=True)

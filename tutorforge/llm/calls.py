@@ -25,7 +25,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from tutorforge.llm.base import Backend, Message, Reply, Usage
+from tutorforge.llm.base import CALL_LOG, Backend, Message, Reply, Usage
 from tutorforge.llm.cache import ResponseCache, cache_key
 from tutorforge.llm.failures import AttemptError, BudgetReached, CallFailed, scrub
 from tutorforge.llm.hygiene import clean_reply
@@ -203,7 +203,7 @@ class Caller:
     ) -> dict:
         cost = None if cache_hit else self._cost(target.model, state)
         self.spent += cost or 0.0
-        return {
+        record = {
             "backend": target.backend.name,
             "model": target.model,
             "role": role,
@@ -221,6 +221,9 @@ class Caller:
             "cache_hit": cache_hit,
             "response_id": state.response_id,
         }
+        if (log := CALL_LOG.get()) is not None:
+            log.append(record)
+        return record
 
     def _cost(self, model: str, state: _Attempts) -> float | None:
         """USD for the attempts, priced as the requested model, else as the model the server named."""
