@@ -65,18 +65,56 @@ def _value_paths(value: object, path: str, out: set[str]) -> None:
         out.add(path)
 
 
-class AtomicJsonl:
+class JsonlLines:
+    """JSON lines written to an open binary file, remembering where each field path is first filled."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._offset = 0
+        self._first: dict[str, tuple[int, int]] = {}  # field path -> (offset, length) of its first line
+        self._fh: IO[bytes] | None = None
+
+    def write(self, obj: dict) -> None:
+        """Append one record."""
+        assert self._fh is not None, "open the file first"
+        line = (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+        for path in filled_paths(obj).difference(self._first):
+            self._first[path] = (self._offset, len(line))
+        self._fh.write(line)
+        self._offset += len(line)
+        self.count += 1
+
+    @property
+    def firsts(self) -> dict[str, tuple[int, int]]:
+        """Field path -> (offset, length) of the line that first fills it."""
+        return dict(self._first)
+
+
+class JsonlPart(JsonlLines):
+    """`with JsonlPart(path) as part: part.write(obj)`: a stretch of an export written by another process,
+    to be appended with `AtomicJsonl.extend`."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+
+    def __enter__(self) -> JsonlPart:
+        self._fh = self.path.open("wb")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+
+class AtomicJsonl(JsonlLines):
     """`with AtomicJsonl(out) as f: f.write(obj)`: `out` appears complete when the block ends, or not at
     all (an existing file is left untouched when anything fails)."""
 
     def __init__(self, out: Path, head_bytes: int = DATASETS_CHUNK) -> None:
+        super().__init__()
         self.out = Path(out)
         self.head_bytes = head_bytes
-        self.count = 0
-        self._offset = 0
-        self._first: dict[str, tuple[int, int]] = {}  # field path -> (offset, length) of its first line
         self._tmp = Path()
-        self._fh: IO[bytes] | None = None
 
     def __enter__(self) -> AtomicJsonl:
         out = self.out
@@ -88,15 +126,20 @@ class AtomicJsonl:
         self._fh = self._tmp.open("wb")
         return self
 
-    def write(self, obj: dict) -> None:
-        """Append one record."""
+    def part_path(self) -> Path:
+        """A new empty file beside the output, for a `JsonlPart` (the caller removes it)."""
+        return self._mkstemp()
+
+    def extend(self, part: Path, firsts: dict[str, tuple[int, int]], count: int) -> None:
+        """Append the lines of a `JsonlPart` file, with the part's `firsts` and `count`."""
         assert self._fh is not None, "use AtomicJsonl as a context manager"
-        line = (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
-        for path in filled_paths(obj).difference(self._first):
-            self._first[path] = (self._offset, len(line))
-        self._fh.write(line)
-        self._offset += len(line)
-        self.count += 1
+        for path, (offset, length) in firsts.items():
+            if path not in self._first:
+                self._first[path] = (self._offset + offset, length)
+        with Path(part).open("rb") as fin:
+            shutil.copyfileobj(fin, self._fh, 1 << 20)
+            self._offset += fin.tell()
+        self.count += count
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

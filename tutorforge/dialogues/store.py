@@ -321,26 +321,33 @@ class Store:
             yield from page
 
     def iter_pages(
-        self, include: str = "approved", run_id: str | None = None, page_size: int = PAGE_SIZE
+        self,
+        include: str = "approved",
+        run_id: str | None = None,
+        page_size: int = PAGE_SIZE,
+        *,
+        lower: tuple[str, int] | None = None,
+        upper: tuple[str, int] | None = None,
     ) -> Iterator[list[DialogueRecord]]:
-        """Like `iter_dialogues`, a page of records at a time (a handful of queries per page)."""
-        if include not in INCLUDE:
-            raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")
-        where = []
-        params: list[object] = []
-        if include == "approved":
-            where.append("review_status = 'approved' AND status = 'complete'")
-        if run_id is not None:
-            where.append("run_id = ?")
-            params.append(run_id)
+        """Like `iter_dialogues`, a page of records at a time (a handful of queries per page); only the
+        dialogues with `lower <= (run_id, idx) < upper` where those bounds are given."""
+        where, params = self._selection(include, run_id)
+        if upper is not None:
+            where.append("(run_id, idx) < (?, ?)")
+            params.extend(upper)
         last: tuple[str, int] | None = None
         while True:
-            cond = where + (["(run_id, idx) > (?, ?)"] if last else [])
+            cond = list(where)
+            if last is not None:
+                cond.append("(run_id, idx) > (?, ?)")
+            elif lower is not None:
+                cond.append("(run_id, idx) >= (?, ?)")
             sql = f"SELECT {', '.join(_DIALOGUE_COLS)} FROM dialogues"
             if cond:
                 sql += " WHERE " + " AND ".join(cond)
+            bound = last or lower or ()
             rows = self.conn.execute(
-                sql + " ORDER BY run_id, idx LIMIT ?", (*params, *(last or ()), page_size)
+                sql + " ORDER BY run_id, idx LIMIT ?", (*params, *bound, page_size)
             ).fetchall()
             if not rows:
                 return
@@ -352,6 +359,40 @@ class Store:
                 ) from exc
             yield page
             last = (rows[-1][1], rows[-1][2])
+
+    def split_keys(
+        self, include: str = "approved", run_id: str | None = None, parts: int = 2, *, min_size: int = 1
+    ) -> list[tuple[str, int]]:
+        """The (run_id, idx) keys that cut the selected dialogues into `parts` runs of about equal size
+        and at least `min_size` each (fewer runs when there are not enough), for `iter_pages(lower=...,
+        upper=...)`."""
+        where, params = self._selection(include, run_id)
+        sql_where = (" WHERE " + " AND ".join(where)) if where else ""
+        total = self.conn.execute(f"SELECT count(*) FROM dialogues{sql_where}", params).fetchone()[0]
+        parts = min(parts, total // max(1, min_size))
+        keys: list[tuple[str, int]] = []
+        for k in range(1, parts):
+            row = self.conn.execute(
+                f"SELECT run_id, idx FROM dialogues{sql_where} ORDER BY run_id, idx LIMIT 1 OFFSET ?",
+                (*params, total * k // parts),
+            ).fetchone()
+            if row is not None and (not keys or tuple(row) > keys[-1]):
+                keys.append(tuple(row))
+        return keys
+
+    @staticmethod
+    def _selection(include: str, run_id: str | None) -> tuple[list[str], list[object]]:
+        """WHERE terms and parameters selecting the dialogues of `include` (and of one run)."""
+        if include not in INCLUDE:
+            raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")
+        where: list[str] = []
+        params: list[object] = []
+        if include == "approved":
+            where.append("review_status = 'approved' AND status = 'complete'")
+        if run_id is not None:
+            where.append("run_id = ?")
+            params.append(run_id)
+        return where, params
 
     def latest_reviews(self, dialogue_ids: Sequence[str]) -> dict[str, dict]:
         """dialogue_id -> its current decision {reviewer, decided_at, decision, reason, note}: the latest
