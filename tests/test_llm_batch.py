@@ -10,11 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import pytest
 from test_scale_crash import alive, descendants, stored
 
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.llm_batch import FULL, Cursor, process_count, share_of
+from tutorforge.dialogues.llm_batch import Cursor, process_count, share_of
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.ratelimit import RateLimit
 
@@ -57,29 +59,23 @@ def test_shares_add_up_to_the_whole():
     assert share_of(config, 1, 0) is config
 
 
-def test_cursor_hands_out_indices_in_order_within_the_slots():
-    cursor = Cursor([5, 7, 9, 11], concurrency=2)
-    assert [cursor.take(), cursor.take(), cursor.take()] == [5, 7, FULL]
-    cursor.release()
-    assert cursor.take() == 9 and cursor.untaken() == 1
-    cursor.release()
-    cursor.release()
-    assert cursor.take() == 11 and cursor.take() is None and cursor.untaken() == 0
+def test_cursor_hands_out_indices_in_order():
+    cursor = Cursor([5, 7, 9])
+    assert [cursor.take(), cursor.take()] == [5, 7] and cursor.untaken() == 1
+    assert cursor.take() == 9 and cursor.take() is None and cursor.untaken() == 0
 
 
 def _take_all(cursor: Cursor, out) -> None:
     taken = []
     while (i := cursor.take()) is not None:
-        if i != FULL:
-            taken.append(i)
-            cursor.release()
+        taken.append(i)
     out.put(taken)
 
 
 def test_a_shared_cursor_gives_each_index_to_one_process():
     ctx = mp.get_context("spawn")
     todo = list(range(0, 6000, 3))
-    cursor = Cursor(todo, concurrency=4, ctx=ctx)
+    cursor = Cursor(todo, ctx)
     out = ctx.Queue()
     workers = [ctx.Process(target=_take_all, args=(cursor, out)) for _ in range(2)]
     for w in workers:
@@ -131,20 +127,52 @@ def test_a_budget_split_over_processes_stops_the_run_and_a_rerun_finishes(tmp_pa
     assert [i for (i,) in rows] == list(range(400))
 
 
-def test_ctrl_c_with_helpers_keeps_what_finished_and_leaves_no_process_behind(tmp_path):
-    db = tmp_path / "int.db"
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test-two-interrupt-00000"}
+def _start(args: list[str], env: dict, db: Path, stored_at_least: int) -> tuple[subprocess.Popen, int | None]:
+    """Start `generate` and wait until it has stored that many dialogues: (the process, its helper)."""
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, helper = time.monotonic() + 120, None
+    while (helper is None or stored(db) < stored_at_least) and proc.poll() is None:
+        assert time.monotonic() < deadline, "generate stored too little in two minutes"
+        time.sleep(0.1)
+        helper = helper or _helper_of(proc.pid)
+    assert proc.poll() is None and helper is not None, "generate ended early, or without a helper"
+    return proc, helper
+
+
+def _helper_of(pid: int) -> int | None:
+    """The generation helper below `pid`: a child of its forkserver process."""
+    for child in descendants(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            stat = Path(f"/proc/{child}/stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if b"forkserver" in cmdline and parent != pid:
+            return child
+    return None
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "helper-killed"])
+def test_a_stopped_run_keeps_what_finished_leaves_no_process_and_resumes(tmp_path, stop):
+    """Ctrl-C to the parent alone (it must stop its helpers itself): exit 130. A helper killed: the run
+    fails with exit 1 naming it. Either way what was saved stays and a rerun does exactly the rest."""
+    db = tmp_path / "stop.db"
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test-two-stopped-000000"}
     with start_fake_server(FakeConfig(latency=0.05, teacher_turns=3, seed=6)) as server:
         args = _generate_args(server, db, 600)
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while stored(db) < 100 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        proc, helper = _start(args, env, db, 100)
         family = descendants(proc.pid)
-        proc.send_signal(signal.SIGINT)  # to the parent alone: it must stop its helpers itself
+        if stop == "ctrl-c":
+            proc.send_signal(signal.SIGINT)
+        else:
+            os.kill(helper, signal.SIGKILL)
         _, err = proc.communicate(timeout=60)
-        assert proc.returncode == 130, err
-        assert "rerun the same command to resume" in err and "Traceback" not in err
+        assert "Traceback" not in err and "rerun the same command to resume" in err
+        if stop == "ctrl-c":
+            assert proc.returncode == 130, err
+        else:
+            assert proc.returncode == 1 and "a generation process exited with code -9" in err, err
         deadline = time.monotonic() + 20
         while any(alive(p) for p in family) and time.monotonic() < deadline:
             time.sleep(0.1)

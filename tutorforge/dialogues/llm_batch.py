@@ -46,7 +46,6 @@ PROCESS_CONCURRENCY = 32
 _MIN_RPM_SHARE = 60.0
 _MIN_TPM_SHARE = 60_000.0
 _MAX_VERIFY_THREADS = 64
-_POLL = 0.05  # seconds between looks for a free slot when other processes hold them all
 
 
 def process_count(config: GenerateConfig, todo: int) -> int:
@@ -78,42 +77,31 @@ def share_of(config: GenerateConfig, parts: int, k: int) -> GenerateConfig:
 
 
 class _Count:
-    """A counter for one process (the shared kind is a `multiprocessing.RawValue`)."""
+    """A counter for one process (the shared kind is a `multiprocessing.Value`)."""
 
     def __init__(self) -> None:
         self.value = 0
 
-
-FULL = -1  # `Cursor.take`: every slot of the run is taken
+    def get_lock(self) -> contextlib.nullcontext:
+        return contextlib.nullcontext()
 
 
 class Cursor:
-    """The indices to generate, handed out in order, and the run's dialogues in flight, never more than
-    `concurrency`. Shared by every process of the run when made with a multiprocessing context."""
+    """The indices to generate, handed out in order; shared by every process of the run when made with a
+    multiprocessing context."""
 
-    def __init__(self, todo: Sequence[int], concurrency: int, ctx=None) -> None:
-        self.todo, self.concurrency = todo, concurrency
-        if ctx is None:
-            self._lock, self._position, self._active = contextlib.nullcontext(), _Count(), _Count()
-        else:
-            self._lock, self._position, self._active = ctx.Lock(), ctx.RawValue("q", 0), ctx.RawValue("i", 0)
+    def __init__(self, todo: Sequence[int], ctx=None) -> None:
+        self.todo = todo
+        self._position = _Count() if ctx is None else ctx.Value("q", 0)
 
     def take(self) -> int | None:
-        """The next index (its slot taken), FULL when every slot is taken, None when no index is left."""
-        with self._lock:
+        """The next index, or None when every one is taken."""
+        with self._position.get_lock():
             position = self._position.value
             if position >= len(self.todo):
                 return None
-            if self._active.value >= self.concurrency:
-                return FULL
             self._position.value = position + 1
-            self._active.value += 1
         return self.todo[position]
-
-    def release(self) -> None:
-        """Give back the slot of a dialogue that has ended."""
-        with self._lock:
-            self._active.value -= 1
 
     def untaken(self) -> int:
         """How many indices no process has started."""
@@ -137,14 +125,10 @@ def run_llm_batch(config: GenerateConfig, store: Store, todo: list[int], on_save
 
 
 async def generate(
-    config: GenerateConfig,
-    cache_path: str,
-    cursor: Cursor,
-    emit: Callable[[DialogueRecord], None],
-    cap: Callable[[], int] | None = None,
+    config: GenerateConfig, cache_path: str, cursor: Cursor, emit: Callable[[DialogueRecord], None]
 ) -> None:
-    """Keep up to `cap()` (else `config.concurrency`) dialogues in flight, taking indices and slots from
-    `cursor` until none is left or the budget is spent, and hand each finished dialogue to `emit`."""
+    """Keep up to `config.concurrency` dialogues in flight, taking indices from `cursor` until none is
+    left or the budget is spent, and hand each finished dialogue to `emit`."""
     from tutorforge.dialogues.batch import make_agents
 
     agents = make_agents(config, cache_path)
@@ -153,31 +137,23 @@ async def generate(
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(min(config.concurrency, _MAX_VERIFY_THREADS), thread_name_prefix="verify")
     )
-    cap = cap or (lambda: config.concurrency)
     in_flight: set[asyncio.Task] = set()
+    finished: asyncio.Queue[asyncio.Task] = asyncio.Queue()
     try:
         while True:
             # At most `concurrency` dialogues exist at once, so memory does not grow with the run.
-            full = False
-            while len(in_flight) < cap() and not agents.over_budget:
+            while len(in_flight) < config.concurrency and not agents.over_budget:
                 i = cursor.take()
-                if i is None or i == FULL:
-                    full = i == FULL
+                if i is None:
                     break
                 task = asyncio.create_task(factory.run(i))
-                task.add_done_callback(lambda _: cursor.release())
+                task.add_done_callback(finished.put_nowait)
                 in_flight.add(task)
             if not in_flight:
-                if not full:
-                    return
-                await asyncio.sleep(_POLL)  # the other processes hold every slot: look again soon
-                continue
-            done, _ = await asyncio.wait(
-                in_flight, timeout=_POLL if full else None, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done:
-                in_flight.discard(task)
-                emit(task.result())
+                return
+            task = await finished.get()
+            in_flight.discard(task)
+            emit(task.result())
     finally:
         for t in in_flight:
             t.cancel()
@@ -209,7 +185,7 @@ async def _run(config: GenerateConfig, store: Store, todo: list[int], on_saved: 
     saver = _Saver(store, on_saved)
     parts = process_count(config, len(todo))
     if parts == 1:
-        cursor = Cursor(todo, config.concurrency)
+        cursor = Cursor(todo)
         try:
             await generate(config, str(store.path), cursor, saver.add)
         finally:
@@ -217,19 +193,15 @@ async def _run(config: GenerateConfig, store: Store, todo: list[int], on_saved: 
         return cursor.untaken()
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["tutorforge.dialogues.llm_batch"])
-    cursor = Cursor(todo, config.concurrency, ctx)
+    cursor = Cursor(todo, ctx)
     helpers = _Helpers(ctx, config, str(store.path), cursor, parts)
     loop = asyncio.get_running_loop()
     helpers_done = loop.create_future()
-    # Until a helper is up (a second or so) this process may fill its slots too; then it keeps its share.
-    cap = [config.concurrency]
 
     def deliver(message: tuple) -> None:
         kind, value = message
         if kind == "record":
             saver.add(value)
-        elif kind == "ready":
-            cap[0] -= share_of(config, parts, value).concurrency
         elif not helpers_done.done():
             if kind == "error":
                 helpers_done.set_exception(value)
@@ -238,8 +210,7 @@ async def _run(config: GenerateConfig, store: Store, todo: list[int], on_saved: 
 
     reader = threading.Thread(target=helpers.run, args=(loop, deliver), name="helpers", daemon=True)
     reader.start()
-    mine = share_of(config, parts, 0).model_copy(update={"concurrency": config.concurrency})
-    own = asyncio.create_task(generate(mine, str(store.path), cursor, saver.add, lambda: cap[0]))
+    own = asyncio.create_task(generate(share_of(config, parts, 0), str(store.path), cursor, saver.add))
     try:
         await asyncio.wait({own, helpers_done}, return_when=asyncio.FIRST_EXCEPTION)
         if helpers_done.done() and helpers_done.exception() is not None:
@@ -309,7 +280,8 @@ class _Helpers:
                 gone = silent & running
                 if gone:
                     code = self.processes[min(gone) - 1].exitcode
-                    post(("error", RuntimeFailure(f"a generation process exited with code {code}")))
+                    why = f"a generation process exited with code {code}; rerun the same command to resume"
+                    post(("error", RuntimeFailure(why)))
                     return
                 silent = {k for k in running if self.processes[k - 1].exitcode is not None}
                 continue
@@ -355,7 +327,6 @@ def _helper(config_json: str, plugin_path: str, cache_path: str, cursor: Cursor,
         os.environ.pop(PATH_ENV, None)
     try:
         config = GenerateConfig.model_validate_json(config_json)
-        queue.put(("ready", k))
         with asyncio.Runner(loop_factory=new_loop) as runner:
             runner.run(generate(config, cache_path, cursor, lambda record: queue.put(("record", record))))
         queue.put(("finished", k))
