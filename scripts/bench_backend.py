@@ -12,7 +12,7 @@ exactly one call at a time). Low levels run fewer dialogues (20 per unit of conc
 A finite batch cannot reach that ideal: while its last dialogues finish, fewer than `concurrency` are in
 flight. `bound` is the share a client costing nothing would reach with the same dialogues (their call
 counts laid out on `concurrency` slots at exactly the latency per call), `of bound` ours against it, and
-`busy` the share while every slot was busy (from the first dialogue's end to the last one's start).
+`busy` the share while every slot was taken (from the start to the last dialogue's start).
 `cores` is the machine's busy CPU during the batch (all processes: this one, its helpers, the server)
 and `client ms` / `server ms` the CPU per call of the generating processes and of the fake server.
 """
@@ -114,18 +114,20 @@ def zero_cost_end(calls_in_order: list[int], concurrency: int, latency: float) -
     return end
 
 
-def busy_rate(db: Path, concurrency: int) -> float:
-    """Calls per second from the first dialogue's end to the start of the last one: the span in which
-    `concurrency` dialogues were always in flight (the ramp-down at the end of a batch left out)."""
+def busy_rate(db: Path) -> float:
+    """Calls per second from the batch's start to the start of its last dialogue: the span in which every
+    slot was taken (the ramp-down at the end left out). A dialogue's calls are spread evenly over its
+    lifetime and counted by the share of it inside the span."""
     with sqlite3.connect(db) as con:
         rows = con.execute(
-            "SELECT d.finished_at, (SELECT count(*) FROM llm_calls c WHERE c.dialogue_id = d.dialogue_id)"
-            " FROM dialogues d ORDER BY d.finished_at"
+            "SELECT d.started_at, d.finished_at,"
+            " (SELECT count(*) FROM llm_calls c WHERE c.dialogue_id = d.dialogue_id) FROM dialogues d"
         ).fetchall()
-    last = len(rows) - concurrency
-    if last < 2:
+    begin, end = min(r[0] for r in rows), max(r[0] for r in rows)
+    if end - begin <= 0:
         return float("nan")
-    return sum(n for _, n in rows[1 : last + 1]) / (rows[last][0] - rows[0][0])
+    inside = sum(n * max(0.0, min(f, end) - max(s, begin)) / (f - s) for s, f, n in rows if f > s)
+    return inside / (end - begin)
 
 
 def run_level(
@@ -165,7 +167,7 @@ def run_level(
     counts = [n for _, n in per_dialogue]
     calls, ideal = sum(counts), concurrency / latency
     bound = calls / zero_cost_end(counts, concurrency, latency) / ideal
-    busy = busy_rate(db, concurrency) / ideal
+    busy = busy_rate(db) / ideal
     return Level(concurrency, dialogues, calls, wall, latency, bound, busy, machine, server)
 
 
