@@ -129,3 +129,29 @@ def test_the_human_list_and_bad_usage(generated: Path, tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
     code, _, err = run_cli("review", "--db", str(missing), "--list")
     assert code == 2 and not missing.exists()
+
+
+def test_an_edited_turn_is_exported_with_the_verifiers_verdict_on_its_new_text(generated, tmp_path):
+    """A reviewer fixes a flagged teacher turn and slips a false sum into a clean one: the export shows
+    the first clean and the second flagged, not the verdicts of the generated text."""
+    db = tmp_path / "c.db"
+    db.write_bytes(generated.read_bytes())
+    with Store.open(db, create=False) as store:
+        did = store.conn.execute(
+            "SELECT dialogue_id FROM dialogues WHERE review_status = 'pending' AND review_reasons_json"
+            " LIKE '%teacher_error%' ORDER BY idx LIMIT 1"
+        ).fetchone()[0]
+        session = ReviewSession(store, "ed")
+        record = session.load(did).record
+        teacher = [t for t in record.turns if t.role == "teacher"]
+        bad = next(t for t in teacher if t.verdict.has_error)
+        clean = next(t for t in teacher if t.verdict.status in ("ok", "no_claims"))
+        session.edit(did, bad.index, "Let's look at that step again together.")
+        session.edit(did, clean.index, "Remember that 1/2 + 1/3 = 2/5.")
+        session.approve(did)
+    raw = tmp_path / "raw.jsonl"
+    assert run_cli("export", "--db", str(db), "--format", "raw", "--out", str(raw))[0] == 0
+    turns = {r["dialogue_id"]: r for r in read_jsonl(raw)}[did]["turns"]
+    assert turns[bad.index]["verdict"]["status"] == "no_claims"
+    assert turns[clean.index]["verdict"]["status"] == "error"
+    assert [f["kind"] for f in turns[clean.index]["verdict"]["flags"]] == ["false_arithmetic"]

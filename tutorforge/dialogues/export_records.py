@@ -113,7 +113,7 @@ def dpo_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
 def raw_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
     """Everything stored about the dialogue: problem with answer and steps, turns with verdicts,
     drafts and critic notes, LLM calls, the latest review; `metadata.edits` holds each edited turn's
-    editor and original text (its verdict is the verifier's on that original)."""
+    editor and original text (the turn's verdict is the verifier's on its edited text)."""
     yield {
         "dialogue_id": record.dialogue_id,
         "problem": _problem(record.problem),

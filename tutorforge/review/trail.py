@@ -65,11 +65,24 @@ def current_edits(conn: sqlite3.Connection, dialogue_ids: Sequence[str]) -> dict
 
 
 def apply_edits(record: DialogueRecord, edits: dict[int, TurnEdit]) -> None:
-    """Give the record's edited turns their current text (verdicts stay those of the original text)."""
+    """Give the record's edited turns their current text and the verifier's verdict on that text (the
+    turns before each one as its history, as during generation)."""
+    if not edits:
+        return
+    from tutorforge.verifiers import verify_turn
+    from tutorforge.verifiers.types import PriorTurn, VerifyContext
+
+    problem = record.problem
+    steps = [step.claim for step in problem.steps]
+    ctx = VerifyContext(
+        problem.statement, problem.answer, list(problem.unknowns), subject=problem.subject, steps=steps
+    )
     for turn in record.turns:
         edit = edits.get(turn.index)
         if edit is not None:
             turn.text = edit.text
+            turn.verdict = verify_turn(edit.text, turn.role, ctx)
+        ctx.history.append(PriorTurn(turn.role, turn.text, turn.verdict))
 
 
 def current_decision(conn: sqlite3.Connection, dialogue_id: str) -> tuple[int, str, str, float] | None:
