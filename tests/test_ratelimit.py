@@ -18,7 +18,11 @@ from tutorforge.llm.base import Message, Usage
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.ratelimit import Bucket, RateLimit, RateLimiter, estimate_tokens
 
-SEND_JITTER = 0.1  # seconds between the limiter letting a request go and the server reading it, at most
+# The limiter counts a request when it leaves the limiter; the SDK's own work before the bytes reach the
+# socket takes a few ms of CPU per request, so a burst leaves at once but reaches the server spread over
+# up to burst x that: a window opened by the burst's first arrival also holds requests that left later.
+# Measured under CI load: 0.16 s for a burst of 40 requests.
+SEND_JITTER = 0.25
 
 
 def most_in_window(starts: list[tuple[float, float]], width: float) -> float:
@@ -103,7 +107,7 @@ async def test_token_limit_counts_the_estimate_and_gives_back_the_unused():
 
 def test_generate_keeps_under_the_limit_against_the_fake_server(tmp_path):
     """`generate` runs in its own process: the server thread stamps arrivals without waiting for our GIL."""
-    rpm = 2400  # 40 per second, a burst of 40
+    rpm = 1200  # 20 per second, a burst of 20
     config = tmp_path / "run.toml"
     config.write_text(
         'n = 24\nseed = 3\nbackend = "openai"\nmax_turns = 8\nconcurrency = 24\n'
@@ -129,8 +133,6 @@ def test_generate_keeps_under_the_limit_against_the_fake_server(tmp_path):
     burst, rate = rpm / 60, (rpm - rpm / 60) / 60
     starts = [(t, 1.0) for t in limited]
     for width in (0.25, 0.5, 1.0, 2.0):
-        # the limiter counts a request when it leaves; the SDK's own work before the bytes reach the socket
-        # delays each one a little, and unevenly on a busy machine: allow 0.1 s of that send-path jitter
         assert most_in_window(starts, width) <= burst + rate * (width + SEND_JITTER), width
     span = limited[-1] - limited[0]
     assert len(limited) <= burst + rate * (span + SEND_JITTER)
