@@ -239,22 +239,12 @@ class _Helpers:
         self.queue = ctx.Queue()
         self.stopping = threading.Event()
         plugin_path = os.environ.get(PATH_ENV, "")
-        self.processes = [
-            ctx.Process(
-                target=_helper,
-                args=(
-                    share_of(config, parts, k).model_dump_json(),
-                    plugin_path,
-                    cache_path,
-                    cursor,
-                    self.queue,
-                )
-                + (k,),
-                name=f"tutorforge-generate-{k}",
-                daemon=True,
-            )
-            for k in range(1, parts)
-        ]
+        self.processes = []
+        for k in range(1, parts):
+            share = share_of(config, parts, k).model_dump_json()
+            args = (share, plugin_path, cache_path, cursor, self.queue, k)
+            name = f"tutorforge-generate-{k}"
+            self.processes.append(ctx.Process(target=_helper, args=args, name=name, daemon=True))
 
     def run(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[tuple], None]) -> None:
         """Start the helpers, then pass on what they send until each has finished (in a thread)."""
