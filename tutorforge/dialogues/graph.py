@@ -4,16 +4,20 @@ teacher -> verify -> critic -> (revise -> teacher | accept -> student, or end)
 student -> verify -> teacher (or end)
 
 The graph state carries one mutable `DialogueRun` per dialogue; nodes read and extend it. No
-checkpointer: a dialogue is the unit of resumption, kept in our own store.
+checkpointer: a dialogue is the unit of resumption, kept in our own store. `verify` and `critic` route
+with a `Command` rather than a conditional edge: LangGraph runs an edge's path function as a traced run
+of its own (two more tasks and a shielded callback per step), and in an event loop with a hundred
+dialogues every such hop waits for the whole ready queue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command
 
 from tutorforge.dialogues.agents import Agents, DialogueView, Utterance
 from tutorforge.dialogues.record import Draft, GeneratorLabel, Turn
@@ -87,15 +91,16 @@ async def _student(state: GraphState) -> dict:
     return {}
 
 
-async def _verify(state: GraphState) -> dict:
+async def _verify(state: GraphState) -> Command[Literal["critic", "teacher", "__end__"]]:
     run = state["run"]
     run.verdict = await run.verify(run.pending.text, run.role, run.vctx)
-    if run.role == "student":
-        run.commit()
-    return {}
+    if run.role == "teacher":  # the draft waits for the critic
+        return Command(goto="critic")
+    run.commit()
+    return Command(goto=END if run.end_reason else "teacher")
 
 
-async def _critic(state: GraphState) -> dict:
+async def _critic(state: GraphState) -> Command[Literal["teacher", "student", "__end__"]]:
     run = state["run"]
     decision = await run.agents.critic(run.view, run.pending, run.verdict)
     run.calls.extend(decision.calls)
@@ -105,23 +110,9 @@ async def _critic(state: GraphState) -> dict:
         run.calls.extend(run.pending.calls)
         run.feedback = decision.feedback
         run.pending = None
-        return {}
+        return Command(goto="teacher")
     run.commit(decision.to_dict())
-    return {}
-
-
-def _after_verify(state: GraphState) -> str:
-    run = state["run"]
-    if run.pending is not None:  # a teacher draft waits for the critic
-        return "critic"
-    return END if run.end_reason else "teacher"
-
-
-def _after_critic(state: GraphState) -> str:
-    run = state["run"]
-    if run.pending is None and run.feedback is not None:
-        return "teacher"
-    return END if run.end_reason else "student"
+    return Command(goto=END if run.end_reason else "student")
 
 
 def build_graph():
@@ -134,8 +125,6 @@ def build_graph():
     g.add_edge(START, "teacher")
     g.add_edge("teacher", "verify")
     g.add_edge("student", "verify")
-    g.add_conditional_edges("verify", _after_verify, ["critic", "teacher", END])
-    g.add_conditional_edges("critic", _after_critic, ["teacher", "student", END])
     return g.compile()
 
 
