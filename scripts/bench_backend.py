@@ -32,6 +32,7 @@ from pathlib import Path
 
 from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
+from tutorforge.dialogues.processes import start_early
 from tutorforge.dialogues.store import Store
 from tutorforge.llm import openai_backend  # noqa: F401  (imported before the clock starts)
 
@@ -130,6 +131,20 @@ def busy_rate(db: Path) -> float:
     return inside / (end - begin)
 
 
+def level_config(url: str, concurrency: int, dialogues: int, workers: int = 0) -> GenerateConfig:
+    """The settings of one batch against the fake server at `url`."""
+    return GenerateConfig(
+        n=dialogues,
+        seed=concurrency,
+        backend="openai",
+        models={"teacher": "gpt-4o-mini", "student": "gpt-4o-mini", "critic": "gpt-4o-mini"},
+        base_url=url + "/v1",
+        max_turns=12,
+        concurrency=concurrency,
+        workers=workers,
+    )
+
+
 def run_level(
     url: str,
     server_pid: int,
@@ -140,16 +155,7 @@ def run_level(
     workers: int = 0,
 ) -> Level:
     """One batch of `dialogues` at `concurrency` against the fake server at `url`."""
-    config = GenerateConfig(
-        n=dialogues,
-        seed=concurrency,
-        backend="openai",
-        models={"teacher": "gpt-4o-mini", "student": "gpt-4o-mini", "critic": "gpt-4o-mini"},
-        base_url=url + "/v1",
-        max_turns=12,
-        concurrency=concurrency,
-        workers=workers,
-    )
+    config = level_config(url, concurrency, dialogues, workers)
     db = folder / f"bench-{concurrency}.db"
     with Store.open(db) as store:
         plan = plan_batch(config, store)
@@ -182,6 +188,9 @@ def main() -> None:
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     proc, url = _start_server(args.latency)
+    # `generate` starts the helpers' forkserver once it has its settings, so that its imports overlap the
+    # command's own; here the imports are done before any clock starts, and so is the forkserver.
+    start_early(level_config(url, max(levels), args.dialogues, args.workers))
     print(f"fake server at {url}, latency {args.latency * 1000:.0f} ms, verification on")
     print(" ".join(f"{c:>{w}}" for c, w in zip(COLUMNS, WIDTHS, strict=True)))
     try:

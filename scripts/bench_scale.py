@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_backend  # noqa: E402
 
+from tutorforge.dialogues.processes import start_early  # noqa: E402
+
 CLI = [sys.executable, "-m", "tutorforge.cli"]
 MEMORY_GOAL_MB = 500.0
 EXPORT_GOAL_S = 20.0
@@ -169,6 +171,8 @@ def export_time(db: Path, out: Path) -> tuple[float, int]:
 def llm_level(concurrency: int, dialogues: int, latency: float, folder: Path) -> bench_backend.Level:
     """One batch against the fake server (bench_backend's figures)."""
     proc, url = bench_backend._start_server(latency)
+    config = bench_backend.level_config(url, concurrency, dialogues)
+    start_early(config)  # as `generate` does before its imports (see bench_backend)
     try:
         return bench_backend.run_level(url, proc.pid, concurrency, dialogues, latency, folder)
     finally:

@@ -16,7 +16,8 @@ import pytest
 from test_scale_crash import alive, descendants, stored
 
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.llm_batch import Cursor, process_count, share_of
+from tutorforge.dialogues.llm_batch import Cursor, share_of
+from tutorforge.dialogues.processes import process_count
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.ratelimit import RateLimit
 

@@ -109,11 +109,9 @@ def generate(
     personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
 ) -> None:
     """Generate tutoring dialogues, verify every turn, and store them; rerunning resumes."""
-    from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.config import GenerateConfig
-    from tutorforge.dialogues.progress import BatchProgress
+    from tutorforge.dialogues.processes import start_early
     from tutorforge.dialogues.run_config import MIX_OR_SETTING, load_run_config
-    from tutorforge.dialogues.store import Store
 
     run_file = load_run_config(config) if config else None
     settings = dict(run_file.settings) if run_file else {}
@@ -156,6 +154,11 @@ def generate(
     out_format = out_format or output.get("format", "openai")
     if out is not None:
         check_export_format(out_format)
+    start_early(cfg)  # its imports overlap the ones below
+    from tutorforge.dialogues.batch import plan_batch, run_batch
+    from tutorforge.dialogues.progress import BatchProgress
+    from tutorforge.dialogues.store import Store
+
     with Store.open(db) as store:
         plan = plan_batch(cfg, store)
         if plan.already_done:
@@ -163,7 +166,7 @@ def generate(
                 f"resuming run {plan.run_id}: {plan.already_done} of {plan.total} already done", err=True
             )
         if cfg.backend != "scripted":
-            from tutorforge.dialogues.llm_batch import process_count
+            from tutorforge.dialogues.processes import process_count
 
             if (parts := process_count(cfg, len(plan.todo))) > 1:
                 typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)

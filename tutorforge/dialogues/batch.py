@@ -8,7 +8,6 @@ dialogues in flight, and rerunning the same command generates exactly the missin
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
 import os
 import signal
 import warnings
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from tutorforge import __version__
 from tutorforge.dialogues.agents import Agents
 from tutorforge.dialogues.config import GenerateConfig
+from tutorforge.dialogues.processes import MIN_FOR_PROCESSES, forkserver_context, worker_count
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.dialogues.shard import shard_of
@@ -27,8 +27,6 @@ from tutorforge.subjects.discovery import PATH_ENV
 
 OnSaved = Callable[[Sequence[DialogueRecord]], None]
 
-# Below this many dialogues, starting worker processes costs more than it saves.
-_MIN_FOR_PROCESSES = 64
 _CHUNK = 16
 
 
@@ -74,8 +72,8 @@ def run_batch(config: GenerateConfig, store: Store, plan: BatchPlan, on_saved: O
         from tutorforge.dialogues.llm_batch import run_llm_batch
 
         return run_llm_batch(config, store, plan.todo, on_saved)
-    workers = config.workers or os.cpu_count() or 1
-    if workers > 1 and len(plan.todo) >= _MIN_FOR_PROCESSES:
+    workers = worker_count(config)
+    if workers > 1 and len(plan.todo) >= MIN_FOR_PROCESSES:
         _run_processes(config, store, plan.todo, on_saved, workers)
     else:
         asyncio.run(_run_scripted(config, store, plan.todo, on_saved))
@@ -115,8 +113,7 @@ def _run_processes(
 ) -> None:
     # Fail on bad input (a persona file, a name, a family) here, not in every worker.
     DialogueFactory(config, load_registry(config.personas_dirs), make_agents(config))
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["tutorforge.dialogues.batch"])
+    ctx = forkserver_context("tutorforge.dialogues.batch")
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
     initargs = (config.model_dump_json(), os.environ.get(PATH_ENV, ""))
     pool = ctx.Pool(workers, initializer=_init_worker, initargs=initargs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from tutorforge.dialogues.export_records import (
     sharegpt_records,
 )
 from tutorforge.dialogues.jsonl_file import DATASETS_CHUNK, AtomicJsonl, JsonlLines, JsonlPart
+from tutorforge.dialogues.processes import forkserver_context
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.store import INCLUDE, Store
 from tutorforge.errors import BadInput
@@ -93,9 +93,7 @@ def export(
             _write_range(store, sink, shared, include, run_id, None, None, on_record)
             return sink.count
         part = sink.part_path()
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["tutorforge.dialogues.export"])
-        pool = ctx.Pool(1)
+        pool = forkserver_context("tutorforge.dialogues.export").Pool(1)
         try:
             later = pool.apply_async(_write_part, (store.path, part, shared, include, run_id, cut))
             pool.close()

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tutorforge.dialogues.config import GenerateConfig
+from tutorforge.dialogues.processes import forkserver_context, process_count
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.dialogues.store import Store
@@ -39,25 +40,7 @@ OnSaved = Callable[[Sequence[DialogueRecord]], None]
 
 SAVE_EVERY = 32
 SAVE_SECONDS = 1.0
-# Dialogues in flight per process below which one event loop has CPU to spare.
-PROCESS_CONCURRENCY = 32
-# Limits tighter than these per process leave a run far from CPU-bound: it stays in one process, where a
-# single bucket per model keeps them exact.
-_MIN_RPM_SHARE = 60.0
-_MIN_TPM_SHARE = 60_000.0
 _MAX_VERIFY_THREADS = 64
-
-
-def process_count(config: GenerateConfig, todo: int) -> int:
-    """How many processes an LLM run of `todo` dialogues uses (1 = this one alone)."""
-    workers = config.workers or os.cpu_count() or 1
-    parts = max(1, min(workers, config.concurrency // PROCESS_CONCURRENCY, todo // PROCESS_CONCURRENCY))
-    for limit in config.rate_limits.values():
-        if limit.requests_per_minute and limit.requests_per_minute / parts < _MIN_RPM_SHARE:
-            return 1
-        if limit.tokens_per_minute and limit.tokens_per_minute / parts < _MIN_TPM_SHARE:
-            return 1
-    return parts
 
 
 def share_of(config: GenerateConfig, parts: int, k: int) -> GenerateConfig:
@@ -191,8 +174,7 @@ async def _run(config: GenerateConfig, store: Store, todo: list[int], on_saved: 
         finally:
             saver.flush()
         return cursor.untaken()
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["tutorforge.dialogues.llm_batch"])
+    ctx = forkserver_context("tutorforge.dialogues.llm_batch", f"tutorforge.llm.{config.backend}_backend")
     cursor = Cursor(todo, ctx)
     helpers = _Helpers(ctx, config, str(store.path), cursor, parts)
     loop = asyncio.get_running_loop()
