@@ -33,10 +33,13 @@ def server():
 
 
 @pytest.fixture(params=["openai", "anthropic"])
-def backend(request, server):
+async def backend(request, server):
     if request.param == "openai":
-        return OpenAIBackend(OPENAI_KEY, server.url + "/v1", timeout=5.0)
-    return AnthropicBackend(ANTHROPIC_KEY, server.url, timeout=5.0)
+        made = OpenAIBackend(OPENAI_KEY, server.url + "/v1", timeout=5.0)
+    else:
+        made = AnthropicBackend(ANTHROPIC_KEY, server.url, timeout=5.0)
+    yield made
+    await made.aclose()
 
 
 def _caller(**kwargs) -> Caller:
@@ -168,6 +171,7 @@ async def test_anthropic_system_prompt_is_cached(server):
     system = Message("system", f"Persona {random.getrandbits(40)}.\n\nYour role: student.")
     _, first = await caller.call("student", target, [system, Message("user", "Hello")])
     _, second = await caller.call("student", target, [system, Message("user", "Hello again")])
+    await backend.aclose()
     assert first["cached_tokens"] == 0
     assert second["cached_tokens"] > 0  # the server saw cache_control on the system block
     assert second["cost_usd"] < first["cost_usd"]
@@ -199,6 +203,7 @@ async def test_reasoning_models_get_no_temperature_and_room_to_reason(server):
     models = ("gpt-5-mini", "o4-mini", "gpt-4o-mini")
     for model in models:
         await backend.reply(MESSAGES, model=model, max_tokens=50, temperature=0.3)
+    await backend.aclose()
     sent = {p["model"]: p for p in server.log.params if p["model"] in models}
     for model in ("gpt-5-mini", "o4-mini"):
         assert "temperature" not in sent[model] and sent[model]["max_tokens"] == 50 + REASONING_HEADROOM

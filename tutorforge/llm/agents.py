@@ -138,17 +138,16 @@ ROLE_DEFAULTS: dict[str, dict] = {
 }
 
 
-def make_backend(name: str, base_url: str | None = None, *, concurrency: int = 8) -> SDKBackend:
-    """The backend called `name` (openai or anthropic), keys from the environment, sized for `concurrency`
-    requests in flight."""
+def make_backend(name: str, base_url: str | None = None) -> SDKBackend:
+    """The backend called `name` (openai or anthropic), keys from the environment."""
     if name == "openai":
         from tutorforge.llm.openai_backend import OpenAIBackend
 
-        return OpenAIBackend(base_url=base_url, concurrency=concurrency)
+        return OpenAIBackend(base_url=base_url)
     if name == "anthropic":
         from tutorforge.llm.anthropic_backend import AnthropicBackend
 
-        return AnthropicBackend(base_url=base_url, concurrency=concurrency)
+        return AnthropicBackend(base_url=base_url)
     raise BadInput(f"--backend {name}: unknown backend (use scripted, openai or anthropic)")
 
 
@@ -156,7 +155,7 @@ def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> L
     """LLM agents for a `generate` run: one backend, a model per role, the response cache in `cache_path`
     (the corpus database), prices from the built-in table and `config.pricing`, `config.max_cost`, and the
     client-side `config.rate_limits` per model."""
-    backend = make_backend(config.backend, config.base_url, concurrency=config.concurrency)
+    backend = make_backend(config.backend, config.base_url)
     roles = {}
     for role in ROLES:
         model = config.models.get(role)
