@@ -13,6 +13,10 @@ A finite batch cannot reach that ideal: while its last dialogues finish, fewer t
 flight. `bound` is the share a client costing nothing would reach with the same dialogues (their call
 counts laid out on `concurrency` slots at exactly the latency per call), `of bound` ours against it, and
 `busy` the share while every slot was taken (from the start to the last dialogue's start).
+`sdk` is the baseline for `busy`: the share a client doing nothing but the SDK's requests reaches on
+the same number of processes at the same concurrency (`OpenAIBackend.reply` in a loop per slot, 20 calls
+each over connections already open, so no start-up and no ramp-down): what is left of the ideal once the
+official SDK has taken its CPU per call.
 `cores` is the machine's busy CPU during the batch (all processes: this one, its helpers, the server)
 and `client ms` / `server ms` the CPU per call of the generating processes and of the fake server.
 """
@@ -20,7 +24,9 @@ and `client ms` / `server ms` the CPU per call of the generating processes and o
 from __future__ import annotations
 
 import argparse
+import asyncio
 import heapq
+import multiprocessing as mp
 import os
 import sqlite3
 import subprocess
@@ -32,14 +38,17 @@ from pathlib import Path
 
 from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.processes import start_early
+from tutorforge.dialogues.llm_batch import new_loop
+from tutorforge.dialogues.processes import process_count, start_early
 from tutorforge.dialogues.store import Store
-from tutorforge.llm import openai_backend  # noqa: F401  (imported before the clock starts)
+from tutorforge.llm.base import Message
+from tutorforge.llm.openai_backend import OpenAIBackend
 
 SERVER = Path(__file__).resolve().parent / "fake_llm_server.py"
 COLUMNS = ("concurrency", "dialogues", "calls", "wall s", "calls/s", "ideal", "share", "bound", "of bound")
-COLUMNS += ("busy", "cores", "client ms", "server ms")
-WIDTHS = (11, 9, 6, 7, 8, 7, 6, 6, 8, 5, 6, 9, 9)
+COLUMNS += ("busy", "sdk", "cores", "client ms", "server ms")
+WIDTHS = (11, 9, 6, 7, 8, 7, 6, 6, 8, 5, 5, 6, 9, 9)
+SDK_CALLS_PER_SLOT = 20
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -56,6 +65,7 @@ class Level:
     busy: float  # share of the ideal while every slot was busy
     machine_cpu: float  # busy CPU seconds of the whole machine during the batch
     server_cpu: float
+    sdk: float | None = None  # share of the ideal the SDK alone reaches on as many processes
 
     @property
     def share(self) -> float:
@@ -74,6 +84,7 @@ class Level:
             f"{self.bound:.2f}",
             f"{self.share / self.bound:.2f}",
             f"{self.busy:.2f}",
+            "-" if self.sdk is None else f"{self.sdk:.2f}",
             f"{self.machine_cpu / self.wall:.2f}",
             f"{client:.2f}",
             f"{self.server_cpu / self.calls * 1000:.2f}",
@@ -177,6 +188,49 @@ def run_level(
     return Level(concurrency, dialogues, calls, wall, latency, bound, busy, machine, server)
 
 
+def _sdk_process(url: str, slots: int, barrier, queue) -> None:
+    """One process of the SDK-alone baseline: `slots` loops of `SDK_CALLS_PER_SLOT` sequential calls."""
+    messages = [
+        Message("system", "You are Ms. Rivera, a patient math teacher.\n\nYour role: teacher."),
+        Message("user", "I think 3/4 + 1/8 = 4/12, so the answer is 1/3?"),
+    ]
+
+    async def run() -> None:
+        backend = OpenAIBackend("unused", url + "/v1")
+
+        async def call() -> None:
+            await backend.reply(messages, model="gpt-4o-mini", max_tokens=400)
+
+        async def slot() -> None:
+            for _ in range(SDK_CALLS_PER_SLOT):
+                await call()
+
+        await asyncio.gather(*(call() for _ in range(slots)))  # every slot's connection open
+        await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
+        started = time.monotonic()
+        await asyncio.gather(*(slot() for _ in range(slots)))
+        queue.put((started, time.monotonic()))
+        await backend.aclose()
+
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        runner.run(run())
+
+
+def sdk_alone(url: str, concurrency: int, processes: int, latency: float) -> float:
+    """The share of the ideal that bare SDK calls reach at `concurrency` over `processes` processes."""
+    ctx = mp.get_context("forkserver")
+    barrier, queue = ctx.Barrier(processes), ctx.Queue()
+    slots = [concurrency // processes + (1 if k < concurrency % processes else 0) for k in range(processes)]
+    workers = [ctx.Process(target=_sdk_process, args=(url, n, barrier, queue)) for n in slots]
+    for worker in workers:
+        worker.start()
+    spans = [queue.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    return concurrency * SDK_CALLS_PER_SLOT / wall / (concurrency / latency)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -198,6 +252,8 @@ def main() -> None:
             for c in levels:
                 n = min(args.dialogues, 20 * c)
                 level = run_level(url, proc.pid, c, n, args.latency, Path(tmp), args.workers)
+                processes = process_count(level_config(url, c, n, args.workers), n)
+                level.sdk = sdk_alone(url, c, processes, args.latency)
                 print(" ".join(f"{v:>{w}}" for v, w in zip(level.row(), WIDTHS, strict=True)), flush=True)
     finally:
         proc.terminate()

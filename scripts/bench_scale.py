@@ -221,7 +221,7 @@ def main() -> None:
             where = folder / f"latency-{latency:g}"
             where.mkdir()
             level = llm_level(args.concurrency, args.llm_dialogues, latency, where)
-            _, _, calls, _, _, _, share, bound, of_bound, busy, cores, client, server = level.row()
+            _, _, calls, _, _, _, share, bound, of_bound, busy, _, cores, client, server = level.row()
             print(
                 f"fake server, concurrency {args.concurrency}, latency {latency * 1000:.0f} ms,"
                 f" verification on: {calls} calls; share of ideal {share} over the batch (goal {SHARE_GOAL};"

@@ -85,3 +85,18 @@ def test_start_early_starts_the_forkserver_with_the_preload(workers: int, starte
     finally:
         proc.stdin.close()
         proc.wait(10)
+
+
+def test_settle_gc_freezes_start_up_and_collects_the_young_less_often():
+    script = (
+        "import gc\n"
+        "from tutorforge.dialogues.processes import GC_YOUNG_THRESHOLD, settle_gc\n"
+        "before = (gc.get_threshold(), gc.get_freeze_count())\n"
+        "settle_gc()\n"
+        "print(before[0][0], before[1], gc.get_threshold()[0], gc.get_freeze_count(), GC_YOUNG_THRESHOLD)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    young_before, frozen_before, young_after, frozen_after, goal = map(int, out.split())
+    assert (young_before, frozen_before) == (700, 0)  # Python's defaults
+    assert young_after == goal > young_before
+    assert frozen_after > 10_000  # the modules' objects, out of every full collection

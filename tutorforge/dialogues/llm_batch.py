@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.processes import forkserver_context, process_count
+from tutorforge.dialogues.processes import forkserver_context, process_count, settle_gc
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.dialogues.store import Store
@@ -120,6 +120,7 @@ async def generate(
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(min(config.concurrency, _MAX_VERIFY_THREADS), thread_name_prefix="verify")
     )
+    settle_gc()
     in_flight: set[asyncio.Task] = set()
     finished: asyncio.Queue[asyncio.Task] = asyncio.Queue()
     try:
