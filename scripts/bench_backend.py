@@ -39,7 +39,7 @@ from pathlib import Path
 from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.llm_batch import new_loop
-from tutorforge.dialogues.processes import process_count, start_early
+from tutorforge.dialogues.processes import process_count, settle_gc, start_early
 from tutorforge.dialogues.store import Store
 from tutorforge.llm.base import Message
 from tutorforge.llm.openai_backend import OpenAIBackend
@@ -197,6 +197,7 @@ def _sdk_process(url: str, slots: int, barrier, queue) -> None:
 
     async def run() -> None:
         backend = OpenAIBackend("unused", url + "/v1")
+        settle_gc()  # as in a generating process
 
         async def call() -> None:
             await backend.reply(messages, model="gpt-4o-mini", max_tokens=400)
