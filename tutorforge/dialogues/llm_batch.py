@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.processes import forkserver_context, process_count, settle_gc
+from tutorforge.dialogues.processes import forkserver_context, llm_modules, process_count, settle_gc
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.dialogues.store import Store
@@ -175,7 +175,7 @@ async def _run(config: GenerateConfig, store: Store, todo: list[int], on_saved: 
         finally:
             saver.flush()
         return cursor.untaken()
-    ctx = forkserver_context("tutorforge.dialogues.llm_batch", f"tutorforge.llm.{config.backend}_backend")
+    ctx = forkserver_context(*llm_modules(config.backend))
     cursor = Cursor(todo, ctx)
     helpers = _Helpers(ctx, config, str(store.path), cursor, parts)
     loop = asyncio.get_running_loop()

@@ -58,8 +58,13 @@ def generation_preload(config: GenerateConfig) -> list[str]:
             return ["tutorforge.dialogues.batch"]
         return []
     if process_count(config, config.n) > 1:
-        return ["tutorforge.dialogues.llm_batch", f"tutorforge.llm.{config.backend}_backend"]
+        return llm_modules(config.backend)
     return []
+
+
+def llm_modules(backend: str) -> list[str]:
+    """The modules an LLM run's helper processes import."""
+    return ["tutorforge.dialogues.llm_batch", f"tutorforge.llm.{backend}_backend"]
 
 
 def forkserver_context(*preload: str) -> BaseContext:
