@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import socket
 
 import pytest
 
@@ -208,3 +209,25 @@ async def test_reasoning_models_get_no_temperature_and_room_to_reason(server):
     for model in ("gpt-5-mini", "o4-mini"):
         assert "temperature" not in sent[model] and sent[model]["max_tokens"] == 50 + REASONING_HEADROOM
     assert sent["gpt-4o-mini"]["temperature"] == 0.3 and sent["gpt-4o-mini"]["max_tokens"] == 50
+
+
+@pytest.mark.parametrize("flavour", ["openai", "anthropic"])
+async def test_a_server_that_is_gone_is_a_connection_error_retried_then_failed(flavour):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    if flavour == "openai":
+        made = OpenAIBackend(OPENAI_KEY, url + "/v1")
+    else:
+        made = AnthropicBackend(ANTHROPIC_KEY, url)
+    policy = RetryPolicy(attempts=2, timeout=5.0, base_delay=0.01)
+    try:
+        with pytest.raises(CallFailed) as failed:
+            await _teacher_call(_caller(policy=policy), made, "any-model")
+    finally:
+        await made.aclose()
+    record = failed.value.calls[0]
+    assert record["issues"] == ["connection", "connection"] and record["attempts"] == 2
+    assert f"127.0.0.1:{port}" in record["error"]  # the error says where it could not connect
+    assert OPENAI_KEY not in str(failed.value) and ANTHROPIC_KEY not in str(failed.value)

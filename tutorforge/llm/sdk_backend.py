@@ -46,6 +46,16 @@ def retry_after_seconds(headers: httpx2.Headers) -> float | None:
         return None
 
 
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of `kind` in the chain of causes under `exc`, or None."""
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class SDKBackend:
     """Base of the SDK backends. Subclasses set `name`, `_sdk` and `_client_class`, and implement
     `_credentials` and `_create`.
@@ -124,9 +134,13 @@ class SDKBackend:
             retryable = status in RETRYABLE_STATUS
             wait = retry_after_seconds(exc.response.headers) if retryable else None
             return AttemptError(f"http_{status}", message, retryable=retryable, retry_after=wait)
-        if isinstance(exc, sdk.APITimeoutError):
-            return AttemptError("timeout", message, retryable=True)
-        if isinstance(exc, sdk.APIConnectionError):
+        if isinstance(exc, sdk.APIConnectionError):  # APITimeoutError is one too
+            # the openai SDK's aiohttp mapping reports a refused connection as a connect timeout
+            refused = _cause(exc, ConnectionError)
+            if isinstance(exc, sdk.APITimeoutError) and refused is None:
+                return AttemptError("timeout", message, retryable=True)
+            if refused is not None:  # the HTTP layer's own words name the host and port
+                message = scrub(str(exc.__cause__ or refused), self._secrets)
             return AttemptError("connection", message, retryable=True)
         if isinstance(exc, sdk.APIResponseValidationError | ValueError):
             return AttemptError("malformed", f"malformed response: {message}", retryable=True)
