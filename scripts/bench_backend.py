@@ -38,7 +38,7 @@ from pathlib import Path
 
 from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.llm_batch import new_loop
+from tutorforge.dialogues.llm_batch import new_loop, share_of
 from tutorforge.dialogues.processes import process_count, settle_gc, start_early
 from tutorforge.dialogues.store import Store
 from tutorforge.llm.base import Message
@@ -217,11 +217,13 @@ def _sdk_process(url: str, slots: int, barrier, queue) -> None:
         runner.run(run())
 
 
-def sdk_alone(url: str, concurrency: int, processes: int, latency: float) -> float:
-    """The share of the ideal that bare SDK calls reach at `concurrency` over `processes` processes."""
+def sdk_alone(url: str, config: GenerateConfig, latency: float) -> float:
+    """The share of the ideal that bare SDK calls reach at the concurrency of `config`, split over as many
+    processes as its batch uses."""
+    processes = process_count(config, config.n)
     ctx = mp.get_context("forkserver")
     barrier, queue = ctx.Barrier(processes), ctx.Queue()
-    slots = [concurrency // processes + (1 if k < concurrency % processes else 0) for k in range(processes)]
+    slots = [share_of(config, processes, k).concurrency for k in range(processes)]
     workers = [ctx.Process(target=_sdk_process, args=(url, n, barrier, queue)) for n in slots]
     for worker in workers:
         worker.start()
@@ -229,7 +231,7 @@ def sdk_alone(url: str, concurrency: int, processes: int, latency: float) -> flo
     for worker in workers:
         worker.join()
     wall = max(end for _, end in spans) - min(start for start, _ in spans)
-    return concurrency * SDK_CALLS_PER_SLOT / wall / (concurrency / latency)
+    return SDK_CALLS_PER_SLOT * latency / wall
 
 
 def main() -> None:
@@ -253,8 +255,7 @@ def main() -> None:
             for c in levels:
                 n = min(args.dialogues, 20 * c)
                 level = run_level(url, proc.pid, c, n, args.latency, Path(tmp), args.workers)
-                processes = process_count(level_config(url, c, n, args.workers), n)
-                level.sdk = sdk_alone(url, c, processes, args.latency)
+                level.sdk = sdk_alone(url, level_config(url, c, n, args.workers), args.latency)
                 print(" ".join(f"{v:>{w}}" for v, w in zip(level.row(), WIDTHS, strict=True)), flush=True)
     finally:
         proc.terminate()
