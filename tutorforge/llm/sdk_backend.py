@@ -137,11 +137,11 @@ class SDKBackend:
         if isinstance(exc, sdk.APIConnectionError):  # APITimeoutError is one too
             # the openai SDK's aiohttp mapping reports a refused connection as a connect timeout
             refused = _cause(exc, ConnectionError)
-            if isinstance(exc, sdk.APITimeoutError) and refused is None:
-                return AttemptError("timeout", message, retryable=True)
-            if refused is not None:  # the HTTP layer's own words name the host and port
-                message = scrub(str(exc.__cause__ or refused), self._secrets)
-            return AttemptError("connection", message, retryable=True)
+            if refused is None:
+                kind = "timeout" if isinstance(exc, sdk.APITimeoutError) else "connection"
+                return AttemptError(kind, message, retryable=True)
+            where = scrub(str(exc.__cause__ or refused), self._secrets)  # the HTTP layer names host and port
+            return AttemptError("connection", where, retryable=True)
         if isinstance(exc, sdk.APIResponseValidationError | ValueError):
             return AttemptError("malformed", f"malformed response: {message}", retryable=True)
         raise exc
