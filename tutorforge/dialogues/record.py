@@ -50,6 +50,8 @@ class Turn:
     drafts: list[Draft] = field(default_factory=list)
     critic: dict = field(default_factory=dict)
     work: dict = field(default_factory=dict)  # structured content of the turn (step, value, final answer)
+    move: str = ""  # a teacher turn's pedagogical move (MathDial): focus | probing | telling | generic
+    target: str = ""  # the student error a teacher turn addresses (misconception id or flag kind), if any
 
 
 @dataclass
