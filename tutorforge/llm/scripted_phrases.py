@@ -2,8 +2,14 @@
 
 A turn is composed from several banks (e.g. praise + restatement + next question), so the number of
 distinct turns grows with the product of the bank sizes. Fields: {name} the student's display name,
-{teacher} the teacher's, {problem}, {ask}, {claim}, {text}, {answer}, {explanation}, {hint}.
+{teacher} the teacher's, {problem}, {ask}, {claim}, {text}, {answer}, {explanation}, {hint}; the
+move banks also {wrong} (the student's wrong claim), {got} (its wrong value), {left} (what it computed).
 Persona files can add phrasings per act under `[style.phrases]`.
+
+`TEACHER` holds each voice's own acts; `MOVES` the acts every voice shares (diagnosis, contradiction,
+slips, answers to questions), `CONTRADICT` the contradiction a teacher shows for each misconception;
+`STUDENT` each student voice's acts, `STUDENT_COMMON` the shared ones, and `EXPLAIN` / `REALISE` what a
+student holding a misconception says to defend it and, once shown a contradiction, what it now sees.
 """
 
 from __future__ import annotations
@@ -49,20 +55,6 @@ TEACHER: dict[str, dict[str, list[str]]] = {
             "Interesting. Let's test it.",
             "Not quite.",
             "Let me ask you something about that.",
-        ],
-        "hint_generic": [
-            "Can you redo the calculation one piece at a time?",
-            "What do you get if you check each operation separately?",
-            "If you work it out again carefully, do you get the same number?",
-            "Which operation did you do first, and was that the right one?",
-            "How could you check whether that result is reasonable?",
-        ],
-        "hint_close": [
-            "{ask}",
-            "So, once more: {ask}",
-            "Try again: {ask}",
-            "With that in mind, {ask}",
-            "What do you get now?",
         ],
         "ask_final": [
             "So what is the answer to the original question?",
@@ -127,20 +119,6 @@ TEACHER: dict[str, dict[str, list[str]]] = {
             "Close, but that step has an error.",
             "Let me explain what went wrong.",
         ],
-        "hint_generic": [
-            "Work the calculation again carefully, one operation at a time.",
-            "Recompute that result slowly; a small slip crept in.",
-            "Check the arithmetic: write each part on its own line.",
-            "Go back over the calculation and verify each number.",
-            "Redo that computation; the method is fine but the number is off.",
-        ],
-        "hint_close": [
-            "Try it again: {ask}",
-            "Now have another go. {ask}",
-            "{ask}",
-            "Can you redo it? {ask}",
-            "Let's see it once more. {ask}",
-        ],
         "ask_final": [
             "Now state the final answer to the problem.",
             "So what is the final answer?",
@@ -204,20 +182,6 @@ TEACHER: dict[str, dict[str, list[str]]] = {
             "I like your thinking, but that step needs a fix.",
             "Don't worry, mistakes help us learn. Let's check that step.",
             "Good attempt! Let's look again together.",
-        ],
-        "hint_generic": [
-            "Try the calculation again slowly; you know how to do it.",
-            "Double-check the arithmetic. I believe in you!",
-            "Take a breath and recompute that part.",
-            "Look at each number again; one of them went astray.",
-            "Give the calculation one more careful try.",
-        ],
-        "hint_close": [
-            "You can do it! {ask}",
-            "Have another go: {ask}",
-            "{ask}",
-            "Let's see what you get now. {ask}",
-            "Try once more: {ask}",
         ],
         "ask_final": [
             "You're almost there! What's the final answer?",
@@ -352,3 +316,371 @@ STUDENT: dict[str, dict[str, list[str]]] = {
         ],
     },
 }
+
+# Acts every teacher voice shares. Each list is long so that a dialogue never repeats a sentence.
+MOVES: dict[str, list[str]] = {
+    # generic opening: the problem, then a general question
+    "open_generic": [
+        "Hi {name}. Here's our problem: {problem}",
+        "{problem} Take a moment to read it, {name}.",
+        "Hello {name}! Today's problem: {problem}",
+        "Let's look at this together, {name}. {problem}",
+        "Here's one for you, {name}: {problem}",
+        "{name}, read this one with me. {problem}",
+    ],
+    "open_question": [
+        "How would you start?",
+        "Where would you begin?",
+        "What's the first thing you'd work out?",
+        "What do you think the first step is?",
+        "What would you do first?",
+    ],
+    # probing: ask the student to explain the first wrong step of its own attempt or its last step
+    "diagnose": [
+        "You wrote {wrong}. How did you get {got}?",
+        "Let's look at {wrong}. Can you walk me through how you got {got}?",
+        "I see {wrong} in your work. What did you do to get {got}?",
+        "Tell me how you got from {left} to {got}.",
+        "How did you work out {left}? You got {got}.",
+        "{name}, talk me through {wrong}. Where does the {got} come from?",
+        "Before we go on: you have {wrong}. Explain that step to me.",
+        "Your step {wrong} is where I'd like to start. What was your thinking there?",
+        "Can you explain how {left} became {got}?",
+        "What rule did you use for {wrong}?",
+    ],
+    # focus: point at the wrong step without asking why
+    "diagnose_focus": [
+        "Let's go back to one line of your work: {wrong}.",
+        "Everything before {wrong} is fine. That line is the one to look at.",
+        "Look closely at {left}. Your result there was {got}.",
+        "The step to check is {wrong}. Read it to me again and say what each part means.",
+        "Your first lines hold up; {wrong} is where it goes off. What was that step for?",
+        "Put your finger on {wrong}. What is that step meant to find?",
+    ],
+    # the whole attempt is right
+    "attempt_right": [
+        "I checked every line of your work and it holds up. What is your final answer?",
+        "Each step of yours is right. So what do you answer?",
+        "Your working is correct from start to end. State the answer for me.",
+        "No mistakes in those steps. What's the answer, then?",
+    ],
+    # a contradiction any misconception can be shown: check the result another way
+    "contradict": [
+        "If {wrong} were right, checking {got} against the problem should work out. Does it?",
+        "Let's test {got}: put it back into the problem. What do you notice?",
+        "Try a small case you know the answer to, using the same method. Does the method still work?",
+        "Estimate first: should {left} come out near {got}?",
+    ],
+    # an arithmetic slip: point at the computation (never a misconception)
+    "slip": [
+        "Check the arithmetic in {left}: is it really {got}?",
+        "Your method is right, but compute {left} once more.",
+        "The setup is fine. The slip is in {left}.",
+        "Recompute {left} carefully, {name}.",
+        "{got} is off for {left}. Work it out again slowly.",
+        "Only one thing is off: the value of {left}.",
+        "Everything is right except the number you got for {left}.",
+    ],
+    "slip_probe": [
+        "What is {left}?",
+        "Can you work out {left} step by step?",
+        "If you do {left} on paper, what do you get?",
+        "How much is {left}, exactly?",
+        "Say {left} out loud and compute it piece by piece. What comes out?",
+    ],
+    # a wrong final answer
+    "final_wrong": [
+        "Compare that with the result of your last step. Do they match?",
+        "Is that the quantity the question asks for?",
+        "Look at the value you just found. What does the question want in the end?",
+        "Check: does {got} answer what the problem asks?",
+        "Go back to the last line of your work. What did it give?",
+    ],
+    # probing after a correct step: ask the student to justify it
+    "justify": [
+        "Why does that work?",
+        "How do you know that step is allowed?",
+        "What made you choose that operation?",
+        "Can you say in words why {claim}?",
+        "Why did you do it that way, {name}?",
+        "Could you have done that step differently?",
+        "What does {got} stand for in the problem?",
+    ],
+    # generic: acknowledge and leave the next step to the student
+    "next_generic": [
+        "Okay. What would you do next?",
+        "Alright, what comes next?",
+        "Mm-hm. Where do you go from here?",
+        "Go on.",
+        "And then?",
+        "Okay, keep going.",
+        "What's your next move?",
+        "Good, carry on.",
+    ],
+    # answering a student's question (telling) and pointing at what it needs (focus)
+    "answer_rule": [
+        "Here is the rule you need. {explanation}",
+        "Good question. {explanation}",
+        "Let me tell you the key idea. {explanation}",
+        "That's worth asking. {explanation}",
+    ],
+    "answer_point": [
+        "Use the result you found in the step before: {prev}.",
+        "You already have {prev}. That is what this step builds on.",
+        "Start from {prev}, which you just worked out.",
+        "Everything you need is in the problem statement; no earlier result is needed yet.",
+        "Only the numbers given in the problem matter for this first step.",
+        "Read the problem again: the numbers for this step are right there.",
+    ],
+    "unconfuse": [
+        "No problem, let's take it one piece at a time.",
+        "That's okay. Let's slow down.",
+        "Fair enough, it's a lot at once.",
+        "Let's make it smaller.",
+        "Don't worry about the whole problem yet.",
+    ],
+    "no_guess": [
+        "Let's not guess. We can work it out.",
+        "A guess won't tell us why. Let's find it step by step.",
+        "Hold on, no guessing yet.",
+        "We don't need to guess.",
+        "Rather than guess, let's compute it.",
+    ],
+    # asking the same step again without repeating the question
+    "reask": [
+        "So, what do you get for this step now?",
+        "Try that step again.",
+        "What is it now?",
+        "Give it another go.",
+        "What do you get this time?",
+        "Let's see it again.",
+        "Have another try at that step.",
+        "Redo that one for me.",
+    ],
+    "reask_final": [
+        "So what is your answer now?",
+        "What is the final answer, then?",
+        "Tell me the answer again.",
+        "What do you answer now?",
+    ],
+}
+
+# The contradiction a teacher shows for each misconception: a case the student can check, in words.
+CONTRADICT: dict[str, list[str]] = {
+    "sign-slip": [
+        "Put your value back into the original equation. Does it make both sides equal?",
+        "If you add the same number to both sides, does that number appear on the other side with the same sign?",
+        "If a number plus 3 makes 7, is the number 10 or 4?",
+        "Moving a term across the equals sign means doing the opposite operation to both sides. What is the opposite of adding?",
+    ],
+    "order-of-operations": [
+        "Work out 2 + 3 × 4 both ways: left to right, and multiplication first. Which gives 14, the value of two plus three fours?",
+        "Multiplication and division come before addition and subtraction. Which operation in {left} should go first?",
+        "If I buy 2 apples and then 3 bags of 4 apples, do I have 20 apples or 14?",
+        "Does working strictly left to right give the same value as doing the multiplication first here?",
+    ],
+    "fraction-add-across": [
+        "Add 1/2 + 1/2 your way. You get 2/4, which is a half. Can two halves make a half?",
+        "Is {got} bigger than each of the fractions you added? It should be, if you added two positive amounts.",
+        "Adding the bottoms changes the size of the pieces. What must the two fractions have in common before we add them?",
+        "Try your method on 1/4 + 1/4. Does it give a half?",
+    ],
+    "percent-of-confusion": [
+        "A percent means out of 100. So is {left} the same as multiplying by a number over 100?",
+        "10% of 50 is 5. Does your method give 5 for that?",
+        "Taking part of a number, like 20% of it, should give something smaller than the number. Is {got} smaller?",
+        "Which amount is the percent taken of in this story?",
+    ],
+    "distribute-one-term": [
+        "Check with a number: put in 1 for the unknown on both sides of {wrong}. Do they agree?",
+        "The number outside the bracket multiplies every term inside it. How many terms are inside?",
+        "3(1 + 2) is 3 × 3 = 9. Does your way of multiplying out give 9?",
+        "Did the factor in front reach the last term inside the bracket?",
+    ],
+    "drop-chain-rule": [
+        "Differentiate (2x)^2 = 4x^2 directly: you get 8x. Does dropping the inside derivative give 8x?",
+        "When the function has another function inside, we multiply by the derivative of the inside. What is the inside here?",
+        "Compare your answer with the slope you would get by expanding first. Do they match?",
+        "What is the derivative of the expression inside the brackets, and where did it go in your answer?",
+    ],
+    "power-rule-exponent": [
+        "The derivative of x^2 is 2x, not 2x^2. What happens to the exponent?",
+        "If the power stayed the same, the derivative of x would be 1x. Is the slope of the line y = x really x?",
+        "After the exponent comes down in front, what do we do to the power?",
+        "Check x^3 at x = 1 and x = 1.001: is the slope near 3, or near 3x^3?",
+    ],
+    "factor-sign": [
+        "Put your value into the factor: does it make it zero?",
+        "For (x - 2) to be zero, x has to be what? 2, or -2?",
+        "Plug your roots back into the factored equation. Do you get 0?",
+        "Which value of x makes x - a equal to zero?",
+    ],
+    "subtract-instead-of-add": [
+        "Does the story make the amount go up or down at this point?",
+        "If {got} were right, would there be more or fewer than before?",
+        "We are working backwards to what there was before some were used. Should the amount before be larger or smaller?",
+        "Read that sentence of the story again. Is something being added or taken away?",
+    ],
+}
+
+STUDENT_COMMON: dict[str, list[str]] = {
+    "attempt_open": [
+        "Here's what I did.",
+        "This is my working.",
+        "I tried it already.",
+        "Okay, here is my attempt.",
+        "I worked it out like this.",
+        "So this is how I solved it.",
+        "Here is how I did it.",
+        "I wrote this down.",
+    ],
+    "attempt_step": ["First, {claim}.", "Then {claim}.", "Next, {claim}.", "After that, {claim}.", "So {claim}."],
+    "attempt_stuck": [
+        "Then I kept going from there.",
+        "After that I wasn't sure how to finish.",
+        "I stopped there.",
+        "That's as far as I got.",
+    ],
+    "explain_slip": [
+        "I did {left} in my head and got {got}.",
+        "I just computed {left} quickly. I got {got}.",
+        "I worked out {left} and it came to {got}.",
+        "I think {left} is {got}.",
+    ],
+    "stubborn": [
+        "I still get {wrong}.",
+        "But I did it the same way again and got {wrong}.",
+        "Hmm, I don't see it. {wrong}.",
+        "I still think {wrong}.",
+        "It keeps coming out as {wrong}.",
+    ],
+    "justify": [
+        "Because that's what the step asks for: {claim}.",
+        "That's what the problem tells us to do. {claim}.",
+        "I used the numbers from before, so {claim}.",
+        "It's the same operation on both sides, so {claim}.",
+    ],
+    "question": [
+        "Do I need the answer from the last step here?",
+        "Which numbers do I use for this?",
+        "Is there a rule for this kind of step?",
+        "Should I use the numbers from the problem or the ones I found?",
+        "Wait, what exactly does this step want?",
+    ],
+    "confused": [
+        "I'm lost. I don't know where to start with this.",
+        "I don't really get it.",
+        "This part confuses me.",
+        "I'm not sure what to do here.",
+        "I'm stuck, sorry.",
+    ],
+    "guess": [
+        "Is the answer just {answer}?",
+        "Could it be {answer}?",
+        "I'm going to guess {answer}?",
+        "Maybe {answer}?",
+    ],
+}
+
+# What a student holding a misconception says to defend its step, in its own words.
+EXPLAIN: dict[str, list[str]] = {
+    "sign-slip": [
+        "I moved the number to the other side, so {wrong}.",
+        "You just carry it across the equals sign. That gives {got}.",
+        "I took it over to the other side as it was.",
+    ],
+    "order-of-operations": [
+        "I went left to right, one operation at a time.",
+        "I did the first operation first, then the next, like reading.",
+        "You just go through it in order, so I got {got}.",
+    ],
+    "fraction-add-across": [
+        "I added the tops together and the bottoms together.",
+        "Top plus top, bottom plus bottom. That's {got}.",
+        "I just added the numerators and the denominators.",
+    ],
+    "percent-of-confusion": [
+        "I used the percent number straight in the calculation.",
+        "I divided by the percent, I think that's how it goes.",
+        "I took the percent of the number I saw last.",
+    ],
+    "distribute-one-term": [
+        "I multiplied the number in front by the first thing in the bracket.",
+        "The number outside goes with the first term, then I copied the rest.",
+        "I multiplied out the bracket: that's {wrong}.",
+    ],
+    "drop-chain-rule": [
+        "I took the derivative of the outside part, the inside stays the same.",
+        "The power comes down and the bracket stays. That's {got}.",
+        "I differentiated it like a normal power.",
+    ],
+    "power-rule-exponent": [
+        "The exponent comes down in front and the power stays.",
+        "I put the power in front, so {got}.",
+        "You multiply by the exponent. That's all I did.",
+    ],
+    "factor-sign": [
+        "I read the numbers off the brackets.",
+        "The numbers in the factors are the answers, so {got}.",
+        "I took the numbers from each bracket as they are.",
+    ],
+    "subtract-instead-of-add": [
+        "The story says they were used, so I took them away.",
+        "Something was given away, so I subtracted.",
+        "I subtracted because some were eaten.",
+    ],
+}
+
+# What the student now sees once the tutor has shown a contradiction, in its own words.
+REALISE: dict[str, list[str]] = {
+    "sign-slip": [
+        "Oh, when it moves across it has to do the opposite.",
+        "Right, I have to subtract it from both sides, not carry it over.",
+        "I see, the sign flips because we undo it on both sides.",
+    ],
+    "order-of-operations": [
+        "Oh, the multiplying has to happen before the adding.",
+        "I see, left to right isn't the rule when there's times in it.",
+        "Right, multiplication and division go first.",
+    ],
+    "fraction-add-across": [
+        "Oh, two halves can't make a half. I need the same denominator first.",
+        "I see, the bottoms don't get added. They have to match.",
+        "Right, adding across makes the answer too small. Common denominator first.",
+    ],
+    "percent-of-confusion": [
+        "Oh, percent means over 100, so I multiply by that.",
+        "I see, 20% is 20/100 of it, not dividing by 20.",
+        "Right, a percent of something has to be a part of it.",
+    ],
+    "distribute-one-term": [
+        "Oh, the number has to multiply everything in the bracket.",
+        "I see, I forgot the second term.",
+        "Right, both terms get multiplied.",
+    ],
+    "drop-chain-rule": [
+        "Oh, I have to multiply by the derivative of the inside too.",
+        "I see, the inside part gets differentiated as well.",
+        "Right, the chain rule: times the inner derivative.",
+    ],
+    "power-rule-exponent": [
+        "Oh, the power goes down by one.",
+        "I see, after bringing it down I subtract one from the exponent.",
+        "Right, x^2 gives 2x, so the power drops.",
+    ],
+    "factor-sign": [
+        "Oh, the root is the number that makes the bracket zero, so the sign flips.",
+        "I see, the bracket with minus 2 is zero at 2, not at -2.",
+        "Right, I have to solve each bracket equal to zero.",
+    ],
+    "subtract-instead-of-add": [
+        "Oh, going back to before means adding them back.",
+        "I see, there were more before, so I add.",
+        "Right, the amount before has to be bigger.",
+    ],
+}
+REALISE_ANY: list[str] = [
+    "Oh, I see where I went wrong.",
+    "Okay, that doesn't work. I see it now.",
+    "Hmm, right, my way gives the wrong thing.",
+]
