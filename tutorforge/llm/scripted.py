@@ -38,6 +38,7 @@ _ARITHMETIC = re.compile(r"-?[\d.]+(\s*[-+×÷*/]\s*-?[\d.]+)+")
 # A question placed after a lead-in ("Now, what ...") continues the sentence in lower case.
 _AFTER_COMMA = re.compile(r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CHOICE = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a phrase: one alternative is said
 SLIP = "arithmetic-slip"
 _STALLS = ("question", "confused", "guess")  # student acts that put off the step
 
@@ -103,9 +104,16 @@ def corrupt_claim(claim: str, rng: random.Random, *, arithmetic: bool = False) -
     return claim[: m.start(1)] + wrong + m.group(2), wrong
 
 
+def vary(template: str, rng: random.Random) -> str:
+    """The phrase with one alternative drawn from each `[a|b|c]` in it."""
+    if "[" not in template:
+        return template
+    return _CHOICE.sub(lambda m: (opts := m[1].split("|"))[rng.randrange(len(opts))], template)
+
+
 def _pick(rng: random.Random, bank: list[str], extra: list[str] | None = None) -> str:
     options = bank + extra if extra else bank
-    return options[rng.randrange(len(options))]
+    return vary(options[rng.randrange(len(options))], rng)
 
 
 def _last(turns: list[Turn], role: str) -> Turn | None:
@@ -181,7 +189,7 @@ class _Say:
         return self.add("next", ask=ask) if lead else self._keep(ask)
 
     def _format(self, template: str, fields: dict[str, str]) -> str:
-        text = template.format(**self.fields, **fields)
+        text = vary(template, self.view.rng).format(**self.fields, **fields)
         return _AFTER_COMMA.sub(lambda m: ", " + m[1].lower(), text)
 
     def _keep(self, text: str) -> _Say:
