@@ -379,6 +379,8 @@ class ScriptedAgents:
             else:
                 say.add("praise")
             say.add("restate", claim=claim or steps[i].claim)
+            if claim and claim not in say.text():  # a false restatement is always said
+                say._keep(f"So {claim}.")
         last = i + 1 >= len(steps)
         if move == "generic" and not last:
             say.add("next_generic")
