@@ -411,7 +411,7 @@ class ScriptedAgents:
             move = "focus"
             say.add("unconfuse")
         if step is not None and tw.get("ask") != "final":
-            say.ask(step.ask, "reask")
+            say.ask(step.ask, "reask_stall")
         else:
             say.add("reask_final")
         return Utterance(say.text(), act="hint", work=work, move=move)

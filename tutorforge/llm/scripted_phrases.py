@@ -476,10 +476,19 @@ MOVES: dict[str, list[str]] = {
         "Redo that one for me.",
         "[So|Then], [what does|how does] that step [look|come out] now?",
     ],
+    # asking the step after a question, confusion or a guess
+    "reask_stall": [
+        "So, what do you think this step gives?",
+        "With that, what do you get for this step?",
+        "Now, what would you do for this step?",
+        "Can you try this step now?",
+        "What do you get when you try it now?",
+        "[So|Okay], how would you [do|work out] this step?",
+    ],
     "reask_final": [
         "So what is your answer now?",
         "What is the final answer, then?",
-        "Tell me the answer again.",
+        "What do you think the answer is?",
         "What do you answer now?",
     ],
 }
