@@ -21,9 +21,8 @@ from tutorforge.llm.scripted import ScriptedAgents
 from tutorforge.personas.loader import load_registry
 from tutorforge.quality.mathdial import read_mathdial
 from tutorforge.quality.metrics import CorpusMetrics
-from tutorforge.quality.moves import MOVES, PedagogyMix
+from tutorforge.quality.moves import MOVES
 from tutorforge.quality.report import markdown_table
-from tutorforge.quality.views import view_of_record
 
 MATHDIAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mathdial" / "test.jsonl"
 
@@ -33,23 +32,20 @@ def offline(n: int, seed: int) -> dict:
     registry = load_registry()
     factory = DialogueFactory(GenerateConfig(n=n, seed=seed), registry, ScriptedAgents())
     records = asyncio.run(factory.run_many(range(n), concurrency=8))
-    metrics, mix = CorpusMetrics(near_duplicates=False), PedagogyMix()
+    metrics = CorpusMetrics(near_duplicates=False)
     for record in records:
-        view = view_of_record(record)
-        metrics.add(view)
-        mix.add(view)
-    return {"metrics": metrics.figures(), "mix": mix.figures()}
+        metrics.add_record(record)
+    return metrics.figures()
 
 
 def mathdial(path: Path) -> dict | None:
     """The same figures on MathDial (None when the file is absent)."""
     if not path.is_file():
         return None
-    metrics, mix = CorpusMetrics(near_duplicates=False), PedagogyMix()
+    metrics = CorpusMetrics(near_duplicates=False)
     for view in read_mathdial(path):
         metrics.add(view)
-        mix.add(view)
-    return {"metrics": metrics.figures(), "mix": mix.figures()}
+    return metrics.figures()
 
 
 def _pct(value: float | None) -> str:
@@ -63,28 +59,32 @@ def rows(corpora: dict[str, dict]) -> list[tuple]:
     def row(name: str, get) -> None:
         out.append((name, *(get(c) for c in corpora.values())))
 
-    row("dialogues", lambda c: c["metrics"]["analysed"])
-    row("misconception show rate", lambda c: _pct(c["mix"]["misconception"]["show_rate"]))
-    row("  misconception dialogues", lambda c: c["mix"]["misconception"]["dialogues"])
-    row("opened from a student attempt (misconception dialogues)", lambda c: _pct(c["mix"]["attempt_share"]))
-    row("opened from a student attempt (all)", lambda c: _pct(c["mix"]["attempt_share_all"]))
+    row("dialogues", lambda c: c["analysed"])
+    row("misconception show rate", lambda c: _pct(c["moves"]["misconception"]["show_rate"]))
+    row("  misconception dialogues", lambda c: c["moves"]["misconception"]["dialogues"])
+    row(
+        "opened from a student attempt (misconception dialogues)", lambda c: _pct(c["moves"]["attempt_share"])
+    )
+    row("opened from a student attempt (all)", lambda c: _pct(c["moves"]["attempt_share_all"]))
     for move in MOVES:
-        row(f"teacher move: {move}", lambda c, m=move: _pct(c["mix"]["moves"]["share"].get(m)))
-    row("telling before the student answers (dialogues)", lambda c: _pct(c["metrics"]["pedagogy"]["telling"]))
+        row(f"teacher move: {move}", lambda c, m=move: _pct(c["moves"]["moves"]["share"].get(m)))
+    row("telling before the student answers (dialogues)", lambda c: _pct(c["pedagogy"]["telling"]))
     for role in ("teacher", "student"):
         for n in (1, 2, 3):
             row(
                 f"{role} distinct-{n} (sample)",
-                lambda c, r=role, k=n: c["metrics"]["diversity"]["sample"]["distinct"][r][str(k)]["ratio"],
+                lambda c, r=role, k=n: c["diversity"]["sample"]["distinct"][r][str(k)]["ratio"],
             )
-    row("most frequent teacher opener", lambda c: repr(c["mix"]["opener"]["top"]))
-    row("  its share of teacher turns", lambda c: _pct(c["mix"]["opener"]["share"]))
-    row("auto-approved unsolved dialogues", lambda c: c["mix"]["approved_unsolved"])
+    row("most frequent teacher opener", lambda c: repr(c["moves"]["opener"]["top"]))
+    row("  its share of teacher turns", lambda c: _pct(c["moves"]["opener"]["share"]))
+    row("auto-approved unsolved dialogues", lambda c: c["moves"]["approved_unsolved"])
     return out
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--mathdial", type=Path, default=MATHDIAL)
@@ -94,13 +94,16 @@ def main() -> int:
         corpora["MathDial"] = md
     print(markdown_table(("figure", *corpora), rows(corpora)))
     for name, corpus in corpora.items():
-        per = corpus["mix"]["moves"]["by_teacher"]
+        per = corpus["moves"]["moves"]["by_teacher"]
         if per:
             print(f"\nteacher move mix per persona, {name}")
             print(
                 markdown_table(
                     ("teacher", "turns", *MOVES),
-                    [(t, m["turns"], *(_pct(m["share"].get(x)) for x in MOVES)) for t, m in sorted(per.items())],
+                    [
+                        (t, m["turns"], *(_pct(m["share"].get(x)) for x in MOVES))
+                        for t, m in sorted(per.items())
+                    ],
                 )
             )
     return 0

@@ -4,7 +4,6 @@ not depend on the order a file lists names in, and runs without mixtures draw as
 from __future__ import annotations
 
 import math
-import random
 import sqlite3
 import sys
 from collections import Counter
@@ -56,7 +55,10 @@ def test_persona_and_family_proportions_follow_the_weights(tmp_path):
     )
     with pytest.warns(PairingWarning) as caught:  # forced by the mixture, though nothing they hold can show
         factory = factory_for(text, tmp_path)
-    assert sorted(str(w.message).split(":")[0] for w in caught) == ["student root-flipper", "student sign-slipper"]
+    assert sorted(str(w.message).split(":")[0] for w in caught) == [
+        "student root-flipper",
+        "student sign-slipper",
+    ]
     plans = [factory.plan(i) for i in range(DRAWS)]
     assert_proportions(Counter(p.student for p in plans), students, DRAWS)
     assert_proportions(Counter(p.teacher for p in plans), teachers, DRAWS)
@@ -126,7 +128,9 @@ def test_no_mixture_pairs_each_student_with_a_problem_its_misconception_shows_on
             assert plan.misconception in held & carried and plan.opening == "attempt"
         else:
             assert plan.misconception == "" and plan.opening == "tutor"
-    holding = [p for p in plans if registry.get(p.student).student.misconceptions.keys() - {"arithmetic-slip"}]
+    holding = [
+        p for p in plans if registry.get(p.student).student.misconceptions.keys() - {"arithmetic-slip"}
+    ]
     assert sum(bool(p.misconception) for p in holding) >= 0.95 * len(holding)
     # names come from a pool independent of the persona: one persona gets many names, one name many personas
     names: dict[str, set[str]] = {}

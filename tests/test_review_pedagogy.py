@@ -24,8 +24,12 @@ def _student_turns(record, texts: list[str]) -> None:
     ctx = VerifyContext(p.statement, p.answer, list(p.unknowns), steps=[s.claim for s in p.steps])
     for text in texts:
         n = len(record.turns)
-        record.turns.append(Turn(n, "teacher", "Try that step again.", "hint", TurnVerdict("no_claims", [], 0)))
-        record.turns.append(Turn(n + 1, "student", text, "attempt", verifiers.verify_turn(text, "student", ctx)))
+        record.turns.append(
+            Turn(n, "teacher", "Try that step again.", "hint", TurnVerdict("no_claims", [], 0))
+        )
+        record.turns.append(
+            Turn(n + 1, "student", text, "attempt", verifiers.verify_turn(text, "student", ctx))
+        )
 
 
 def test_a_clean_solved_dialogue_is_approved():

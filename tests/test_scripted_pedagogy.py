@@ -92,7 +92,11 @@ def test_misconception_students_make_no_random_slips_by_default(corpus):
     for record in corpus:
         profile = registry.get(record.student).student
         if profile.slip_rate is None and record.meta["held"]:
-            assert not [lb for lb in record.labels if lb.kind == "student_slip" and lb.misconception == "arithmetic-slip"]
+            assert not [
+                lb
+                for lb in record.labels
+                if lb.kind == "student_slip" and lb.misconception == "arithmetic-slip"
+            ]
 
 
 def _sentences(text: str) -> list[str]:

@@ -289,12 +289,18 @@ def test_moves_and_setup_round_trip_and_a_version_2_database_gains_them(tmp_path
         s.save_dialogues([make_record(0)])
     conn = sqlite3.connect(path)
     conn.executescript(
-        "DROP INDEX dialogues_queue; ALTER TABLE turns DROP COLUMN move; ALTER TABLE turns DROP COLUMN target;"
-        "ALTER TABLE dialogues DROP COLUMN meta_json; UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+        "DROP INDEX dialogues_queue; ALTER TABLE turns DROP COLUMN move;"
+        "ALTER TABLE turns DROP COLUMN target; ALTER TABLE dialogues DROP COLUMN meta_json;"
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
     )
     conn.close()
     record = make_record(1, flagged=True)
-    record.meta = {"student_name": "Ines", "misconception": "sign-slip", "held": ["sign-slip"], "opening": "attempt"}
+    record.meta = {
+        "student_name": "Ines",
+        "misconception": "sign-slip",
+        "held": ["sign-slip"],
+        "opening": "attempt",
+    }
     with Store.open(path, create=False) as s:
         assert dict(s.conn.execute("SELECT key, value FROM meta"))["schema_version"] == str(SCHEMA_VERSION)
         s.save_dialogues([record])

@@ -79,8 +79,8 @@ class GenerateConfig(BaseModel):
     )
     pedagogy_review: Literal["review", "exclude"] = Field(
         default="review",
-        description="dialogues ending unsolved, repeating a wrong answer or revealing against a never policy: "
-        "queued for review, or excluded (rejected)",
+        description="dialogues ending unsolved, repeating a wrong answer or revealing against a never "
+        "policy: queued for review, or excluded (rejected)",
     )
     concurrency: int = Field(default=8, ge=1)
     workers: int = Field(default=0, ge=0, description="processes; 0 = one per core (LLM runs: see llm_batch)")

@@ -164,7 +164,9 @@ def metadata(record: DialogueRecord, ctx: Context) -> dict:
         "edited": bool(ctx.edits),
         "generator_labels": [label.to_dict() for label in record.labels],
         "moves": [
-            {"turn_index": t.index, "move": t.move, "target": t.target} for t in record.turns if t.role == "teacher"
+            {"turn_index": t.index, "move": t.move, "target": t.target}
+            for t in record.turns
+            if t.role == "teacher"
         ],
         "student_name": str(record.meta.get("student_name", "")),
         "misconception": str(record.meta.get("misconception", "")),

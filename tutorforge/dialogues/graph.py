@@ -55,7 +55,18 @@ class DialogueRun:
         """Append the pending utterance as the next turn, with its verdict and revision history."""
         u, index = self.pending, len(self.turns)
         self.turns.append(
-            Turn(index, self.role, u.text, u.act, self.verdict, self.drafts, critic or {}, u.work, u.move, u.target)
+            Turn(
+                index,
+                self.role,
+                u.text,
+                u.act,
+                self.verdict,
+                self.drafts,
+                critic or {},
+                u.work,
+                u.move,
+                u.target,
+            )
         )
         self.vctx.history.append(PriorTurn(self.role, u.text, self.verdict))
         for label in u.labels:

@@ -228,7 +228,9 @@ class _PairedProblems:
         else:
             self.weights = dict.fromkeys([f for f in families if f in catalog] or catalog, 1.0)
         self.carries = {
-            f: frozenset().union(*(carried(catalog[f](random.Random(f"pairing:{f}:{k}"))) for k in range(_PROBE)))
+            f: frozenset().union(
+                *(carried(catalog[f](random.Random(f"pairing:{f}:{k}"))) for k in range(_PROBE))
+            )
             for f in sorted(self.weights)
         }
         self.shows: frozenset[str] = frozenset().union(*self.carries.values())

@@ -69,6 +69,9 @@ class DialogueFactory:
             generate_problems=not self.problems,
         )
         self.verify_in_thread = verify_in_thread
+        self.writes_attempts = getattr(agents, "writes_attempts", False)
+        if config.opening == "attempt" and not self.writes_attempts:
+            raise BadInput(f"opening = attempt: the {config.backend} backend does not write student attempts yet")
 
     def plan(self, index: int) -> Plan:
         """The dialogue's random stream, subject, problem and personas."""
@@ -78,8 +81,10 @@ class DialogueFactory:
         misconception = self.mixture.misconception(rng, student, problem)
         opening = self.config.opening
         if opening == "auto":
-            opening = "attempt" if misconception else "tutor"
-        return Plan(rng, subject, problem, teacher, student, critic, misconception, opening, student_name(rng))
+            opening = "attempt" if misconception and self.writes_attempts else "tutor"
+        return Plan(
+            rng, subject, problem, teacher, student, critic, misconception, opening, student_name(rng)
+        )
 
     async def _verify(self, text: str, role: str, ctx: VerifyContext) -> TurnVerdict:
         timeout = self.config.verify_timeout

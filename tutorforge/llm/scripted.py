@@ -205,6 +205,7 @@ class ScriptedAgents:
     """The offline backend: implements the `Agents` protocol with no model and no network."""
 
     name = "scripted"
+    writes_attempts = True  # student() with no turns writes the student's own attempt
 
     # -- teacher ---------------------------------------------------------------------------------------
 
@@ -282,7 +283,9 @@ class ScriptedAgents:
         if w < 0:
             if sw.get("answer") == view.problem.answer:
                 say = self._say(view).add("attempt_right")
-                return Utterance(say.text(), act="praise_next", work={"ask": "final", "step": 0}, move="generic")
+                return Utterance(
+                    say.text(), act="praise_next", work={"ask": "final", "step": 0}, move="generic"
+                )
             w = 0
         step = view.problem.steps[w]
         claim = sw["claims"][w]
@@ -290,9 +293,15 @@ class ScriptedAgents:
         if not target:  # the attempt stopped early but every line is right: on to the next step
             return self._next(view, w, {"focus"})
         move = self._move(view, {"probing", "focus"})
-        say = self._say(view).add("diagnose" if move == "probing" else "diagnose_focus", **_parts_of(claim, _wrong_value(step, claim, target)))
+        say = self._say(view).add(
+            "diagnose" if move == "probing" else "diagnose_focus",
+            **_parts_of(claim, _wrong_value(step, claim, target)),
+        )
         if move == "focus":
-            say.add(CONTRADICT.get(target) or MOVES["contradict"], **_parts_of(claim, _wrong_value(step, claim, target)))
+            say.add(
+                CONTRADICT.get(target) or MOVES["contradict"],
+                **_parts_of(claim, _wrong_value(step, claim, target)),
+            )
             work = {"ask": "step", "step": w, "attempts": 1, "hinted": True, "contradiction": True}
         else:
             work = {"ask": "explain", "step": w, "attempts": 0}
@@ -322,7 +331,9 @@ class ScriptedAgents:
             move = self._move(view, {"probing", "focus"})
             if move == "probing":  # first ask the student how it got there
                 say.add("diagnose", **parts)
-                return Utterance(say.text(), act="hint", work={**hinted, "ask": "explain"}, move=move, target=target)
+                return Utterance(
+                    say.text(), act="hint", work={**hinted, "ask": "explain"}, move=move, target=target
+                )
         return self._contradict(view, step, i, claim, target, hinted)
 
     def _after_explain(self, view: DialogueView, step: Step, i: int, sw: dict, tw: dict) -> Utterance:
@@ -334,7 +345,9 @@ class ScriptedAgents:
             return Utterance(say.text(), act="hint", work=hinted, move="probing", target=SLIP)
         return self._contradict(view, step, i, claim, target, hinted)
 
-    def _contradict(self, view: DialogueView, step: Step, i: int, claim: str, target: str, work: dict) -> Utterance:
+    def _contradict(
+        self, view: DialogueView, step: Step, i: int, claim: str, target: str, work: dict
+    ) -> Utterance:
         """Show the misconception a contradiction: a probing question, a focus on the case, or the rule."""
         parts = _parts_of(claim, _wrong_value(step, claim, target))
         pedagogy = view.teacher.teacher.pedagogy
@@ -353,7 +366,9 @@ class ScriptedAgents:
         if not say.parts:
             say.add(MOVES["contradict"], **parts)
         say.add("reask")
-        return Utterance(say.text(), act="hint", work={**work, "contradiction": True}, move=move, target=target)
+        return Utterance(
+            say.text(), act="hint", work={**work, "contradiction": True}, move=move, target=target
+        )
 
     def _next(
         self,
@@ -388,7 +403,11 @@ class ScriptedAgents:
             say.add("ask_final")
         else:
             say.ask(steps[i + 1].ask, "next_generic", lead=True)
-        work = {"ask": "final", "step": i, "attempts": 0} if last else {"ask": "step", "step": i + 1, "attempts": 0}
+        work = (
+            {"ask": "final", "step": i, "attempts": 0}
+            if last
+            else {"ask": "step", "step": i + 1, "attempts": 0}
+        )
         return Utterance(say.text(), act="praise_next", work=work, move=move)
 
     def _unstall(self, view: DialogueView, step: Step | None, i: int, kind: str, tw: dict) -> Utterance:
@@ -396,7 +415,9 @@ class ScriptedAgents:
         say = self._say(view)
         work = {**tw, "hinted": False, "contradiction": False}
         if kind == "question" and step is not None:
-            rule = step.variants[view.misconception].explanation if view.misconception in step.variants else ""
+            rule = (
+                step.variants[view.misconception].explanation if view.misconception in step.variants else ""
+            )
             move = self._move(view, {"telling", "focus"} if rule else {"focus"})
             if move == "telling":
                 say.add("answer_rule", explanation=rule)
@@ -420,7 +441,12 @@ class ScriptedAgents:
         move = self._move(view, {"probing", "focus"})
         say = self._say(view).add("final_wrong", got=sw.get("answer", ""))
         say.add("reask_final")
-        work = {"ask": "final", "step": tw.get("step", 0), "attempts": tw.get("attempts", 0) + 1, "hinted": True}
+        work = {
+            "ask": "final",
+            "step": tw.get("step", 0),
+            "attempts": tw.get("attempts", 0) + 1,
+            "hinted": True,
+        }
         return Utterance(say.text(), act="hint", work=work, move=move, target="wrong_final_answer")
 
     def _teacher_error(self, view: DialogueView, sw: dict) -> str:
@@ -473,7 +499,12 @@ class ScriptedAgents:
                 text = _pick(rng, bank["fixed"], extra.get("fixed")).format(claim=step.claim)
                 if held != SLIP:
                     text = _pick(rng, REALISE.get(held, REALISE_ANY)) + " " + text
-                work = {"kind": "step", "step": i, "claim": step.claim, "realised": held if held != SLIP else ""}
+                work = {
+                    "kind": "step",
+                    "step": i,
+                    "claim": step.claim,
+                    "realised": held if held != SLIP else "",
+                }
                 return Utterance(text, act="correction", work=work)
             if held != SLIP:
                 return self._stubborn(view, wrong, held, i)
@@ -486,19 +517,26 @@ class ScriptedAgents:
     def _stubborn(self, view: DialogueView, wrong: str, held: str, i: int) -> Utterance:
         text = _pick(view.rng, STUDENT_COMMON["stubborn"]).format(wrong=wrong)
         label = GeneratorLabel(-1, "student", "student_misconception", held, f"step {i}, kept")
-        return Utterance(text, act="attempt", work={"kind": "step", "step": i, "claim": wrong}, labels=[label])
+        return Utterance(
+            text, act="attempt", work={"kind": "step", "step": i, "claim": wrong}, labels=[label]
+        )
 
     def _stall(self, view: DialogueView, prev: Turn | None, i: int, *, final: bool) -> Utterance | None:
-        """A question, confusion or a guess instead of the step, at the persona's rates (never twice running)."""
+        """A question, confusion or a guess instead of the step, at the persona's rates (never twice
+        running)."""
         if prev is None or prev.act in _STALLS:
             return None
         p, r = view.student.student, view.rng.random()
         work = {"kind": "", "step": i}
         if r < p.question_rate and not final:
-            return Utterance(_pick(view.rng, STUDENT_COMMON["question"]), act="question", work={**work, "kind": "question"})
+            return Utterance(
+                _pick(view.rng, STUDENT_COMMON["question"]), act="question", work={**work, "kind": "question"}
+            )
         r -= p.question_rate
         if r < p.confusion_rate:
-            return Utterance(_pick(view.rng, STUDENT_COMMON["confused"]), act="confused", work={**work, "kind": "confused"})
+            return Utterance(
+                _pick(view.rng, STUDENT_COMMON["confused"]), act="confused", work={**work, "kind": "confused"}
+            )
         r -= p.confusion_rate
         if r < p.guess_rate and (bad := corrupt_claim(view.problem.answer, view.rng)):
             text = _pick(view.rng, STUDENT_COMMON["guess"]).format(answer=_answer_text(view.problem, bad[0]))
@@ -506,7 +544,8 @@ class ScriptedAgents:
         return None
 
     def _explain(self, view: DialogueView, step: Step, i: int, prev: Turn | None) -> Utterance:
-        """Defend the wrong step in the student's own words (a misconception) or say how it computed (a slip)."""
+        """Defend the wrong step in the student's own words (a misconception) or say how it computed
+        (a slip)."""
         rng = view.rng
         wrong = prev.work.get("claim", "") if prev is not None else ""
         if prev is not None and prev.work.get("kind") == "attempt":
@@ -540,7 +579,11 @@ class ScriptedAgents:
             parts.append(lead.format(claim=claim))
         answer = ""
         if w < 0 or w == len(steps) - 1:
-            value = steps[-1].result if w < 0 else _wrong_value(steps[w], claims[w], _diagnose(steps[w], claims[w]))
+            value = (
+                steps[-1].result
+                if w < 0
+                else _wrong_value(steps[w], claims[w], _diagnose(steps[w], claims[w]))
+            )
             answer = problem.answer if w < 0 else _carry(problem, value)
             bank = STUDENT.get(view.student.style.voice, STUDENT["terse"])["final"]
             parts.append(_pick(rng, bank).format(answer=_answer_text(problem, answer)))

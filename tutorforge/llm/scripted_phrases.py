@@ -18,11 +18,15 @@ from __future__ import annotations
 TEACHER: dict[str, dict[str, list[str]]] = {
     "socratic": {
         "open": [
-            "[Hi|Hello|Hey] {name}. [Let's read it together|Let's read this one together|Read this with me]: {problem} {ask}",
-            "[Hello|Hi] {name}! [Here is|Here's] [today's|our] problem. {problem} [Before we compute anything|Before any numbers|First, a question]: {ask}",
+            "[Hi|Hello|Hey] {name}. [Let's read it together|Let's read this one together|Read this with "
+            "me]: {problem} {ask}",
+            "[Hello|Hi] {name}! [Here is|Here's] [today's|our] problem. {problem} [Before we compute "
+            "anything|Before any numbers|First, a question]: {ask}",
             "Let's [think about|think through|work on] this one, {name}. {problem} {ask}",
-            "{name}, [take a look at|have a look at|read] this: {problem} What do we know, and what do we [need|want|have to find]? {ask}",
-            "[Good to see you|Nice to see you|Welcome back], {name}. Our problem: {problem} Let's [start|begin] with a question. {ask}",
+            "{name}, [take a look at|have a look at|read] this: {problem} What do we know, and what do we "
+            "[need|want|have to find]? {ask}",
+            "[Good to see you|Nice to see you|Welcome back], {name}. Our problem: {problem} Let's "
+            "[start|begin] with a question. {ask}",
             "[Here's|Here is] a problem for us, {name}: {problem} Where would you [begin|start]? {ask}",
         ],
         "praise": [
@@ -86,7 +90,8 @@ TEACHER: dict[str, dict[str, list[str]]] = {
         "open": [
             "[Hi|Hello] {name}. Here's the problem: {problem} I'll guide you step by step. {ask}",
             "Let's solve this one together, {name}. {problem} [First step|Step one|To start]: {ask}",
-            "[Today's problem|Our problem today|This one], {name}: {problem} We'll break it into steps. {ask}",
+            "[Today's problem|Our problem today|This one], {name}: {problem} We'll break it into steps. "
+            "{ask}",
             "Here is what we're working on: {problem} The first thing to work out: {ask}",
             "Okay {name}, read this carefully: {problem} [Start here|Begin here|First]: {ask}",
             "{problem} Let's set it up, {name}. {ask}",
@@ -352,11 +357,13 @@ MOVES: dict[str, list[str]] = {
         "Tell me how you got from {left} to {got}.",
         "How did you work out {left}? You got {got}.",
         "{name}, talk me through {wrong}. Where does the {got} come from?",
-        "Before we go on: you have {wrong}. [Explain that step to me|Explain that line|Tell me about that line].",
+        "Before we go on: you have {wrong}. [Explain that step to me|Explain that line|Tell me about that "
+        "line].",
         "Your step {wrong} is where I'd like to start. What was your thinking there?",
         "Can you explain how {left} became {got}?",
         "What rule did you use for {wrong}?",
-        "[Thanks for showing your work|Thanks for the working|Thanks, that helps], {name}. [How did|Why did] {left} [give|come to] {got}?",
+        "[Thanks for showing your work|Thanks for the working|Thanks, that helps], {name}. [How did|Why "
+        "did] {left} [give|come to] {got}?",
         "[Walk me|Take me|Talk me] through your [line|step] {wrong}, please.",
     ],
     # focus: point at the wrong step without asking why
@@ -367,7 +374,8 @@ MOVES: dict[str, list[str]] = {
         "The step to check is {wrong}.",
         "Your first lines hold up; {wrong} is where it goes off.",
         "Put your finger on {wrong}.",
-        "[Thanks for|Good that you wrote out] your working, {name}. [The line|The step] to [look at|check] is {wrong}.",
+        "[Thanks for|Good that you wrote out] your working, {name}. [The line|The step] to [look at|check] "
+        "is {wrong}.",
     ],
     # the whole attempt is right
     "attempt_right": [
@@ -497,26 +505,33 @@ MOVES: dict[str, list[str]] = {
 CONTRADICT: dict[str, list[str]] = {
     "sign-slip": [
         "Put your value back into the original equation. Does it make both sides equal?",
-        "If you add the same number to both sides, does that number appear on the other side with the same sign?",
+        "If you add the same number to both sides, does that number appear on the other side with the same "
+        "sign?",
         "If a number plus 3 makes 7, is the number 10 or 4?",
-        "Moving a term across the equals sign means doing the opposite operation to both sides. What is the opposite of adding?",
+        "Moving a term across the equals sign means doing the opposite operation to both sides. What is "
+        "the opposite of adding?",
     ],
     "order-of-operations": [
-        "Work out 2 + 3 × 4 both ways: left to right, and multiplication first. Which gives 14, the value of two plus three fours?",
-        "Multiplication and division come before addition and subtraction. Which operation in {left} should go first?",
+        "Work out 2 + 3 × 4 both ways: left to right, and multiplication first. Which gives 14, the value "
+        "of two plus three fours?",
+        "Multiplication and division come before addition and subtraction. Which operation in {left} "
+        "should go first?",
         "If I buy 2 apples and then 3 bags of 4 apples, do I have 20 apples or 14?",
         "Does working strictly left to right give the same value as doing the multiplication first here?",
     ],
     "fraction-add-across": [
         "Add 1/2 + 1/2 your way. You get 2/4, which is a half. Can two halves make a half?",
-        "Is {got} bigger than each of the fractions you added? It should be, if you added two positive amounts.",
-        "Adding the bottoms changes the size of the pieces. What must the two fractions have in common before we add them?",
+        "Is {got} bigger than each of the fractions you added? It should be, if you added two positive "
+        "amounts.",
+        "Adding the bottoms changes the size of the pieces. What must the two fractions have in common "
+        "before we add them?",
         "Try your method on 1/4 + 1/4. Does it give a half?",
     ],
     "percent-of-confusion": [
         "A percent means out of 100. So is {left} the same as multiplying by a number over 100?",
         "10% of 50 is 5. Does your method give 5 for that?",
-        "Taking part of a number, like 20% of it, should give something smaller than the number. Is {got} smaller?",
+        "Taking part of a number, like 20% of it, should give something smaller than the number. Is {got} "
+        "smaller?",
         "Which amount is the percent taken of in this story?",
     ],
     "distribute-one-term": [
@@ -527,13 +542,15 @@ CONTRADICT: dict[str, list[str]] = {
     ],
     "drop-chain-rule": [
         "Differentiate (2x)^2 = 4x^2 directly: you get 8x. Does dropping the inside derivative give 8x?",
-        "When the function has another function inside, we multiply by the derivative of the inside. What is the inside here?",
+        "When the function has another function inside, we multiply by the derivative of the inside. What "
+        "is the inside here?",
         "Compare your answer with the slope you would get by expanding first. Do they match?",
         "What is the derivative of the expression inside the brackets, and where did it go in your answer?",
     ],
     "power-rule-exponent": [
         "The derivative of x^2 is 2x, not 2x^2. What happens to the exponent?",
-        "If the power stayed the same, the derivative of x would be 1x. Is the slope of the line y = x really x?",
+        "If the power stayed the same, the derivative of x would be 1x. Is the slope of the line y = x "
+        "really x?",
         "After the exponent comes down in front, what do we do to the power?",
         "Check x^3 at x = 1 and x = 1.001: is the slope near 3, or near 3x^3?",
     ],
@@ -546,7 +563,8 @@ CONTRADICT: dict[str, list[str]] = {
     "subtract-instead-of-add": [
         "Does the story make the amount go up or down at this point?",
         "If {got} were right, would there be more or fewer than before?",
-        "We are working backwards to what there was before some were used. Should the amount before be larger or smaller?",
+        "We are working backwards to what there was before some were used. Should the amount before be "
+        "larger or smaller?",
         "Read that sentence of the story again. Is something being added or taken away?",
     ],
 }
@@ -562,7 +580,13 @@ STUDENT_COMMON: dict[str, list[str]] = {
         "Here is how I did it.",
         "I wrote this down.",
     ],
-    "attempt_step": ["First, {claim}.", "Then {claim}.", "Next, {claim}.", "After that, {claim}.", "So {claim}."],
+    "attempt_step": [
+        "First, {claim}.",
+        "Then {claim}.",
+        "Next, {claim}.",
+        "After that, {claim}.",
+        "So {claim}.",
+    ],
     "attempt_stuck": [
         "Then I kept going from there.",
         "After that I wasn't sure how to finish.",

@@ -37,7 +37,19 @@ MisconceptionId = Annotated[str, _one_of(KNOWN_MISCONCEPTIONS, "misconception")]
 TeacherErrorKind = Annotated[str, _one_of(TEACHER_ERROR_KINDS, "teacher error kind")]
 
 PHRASE_FIELDS = (
-    "name", "teacher", "problem", "ask", "claim", "text", "answer", "explanation", "hint", "wrong", "got", "left", "prev"
+    "name",
+    "teacher",
+    "problem",
+    "ask",
+    "claim",
+    "text",
+    "answer",
+    "explanation",
+    "hint",
+    "wrong",
+    "got",
+    "left",
+    "prev",
 )
 """The {fields} a `style.phrases` template may use (the scripted backend fills those its act has)."""
 
@@ -88,8 +100,8 @@ class StudentProfile(_Strict):
     )
     slip_rate: Probability | None = Field(
         default=None,
-        description="chance of a random arithmetic slip on a step; unset: 0 for a student with misconceptions, "
-        "else 1 - proficiency",
+        description="chance of a random arithmetic slip on a step; unset: 0 for a student with "
+        "misconceptions, else 1 - proficiency",
     )
     question_rate: Probability = Field(default=0.06, description="chance the student asks a question first")
     confusion_rate: Probability = Field(default=0.05, description="chance the student says it is lost")

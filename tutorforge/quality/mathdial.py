@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tutorforge.errors import BadInput
 from tutorforge.quality.views import TAG_MOVES, DialogueView, TurnView
+
 _TEACHER = re.compile(r"\s*Teacher:\s*(?:\((\w+)\))?\s*", re.S)
 _SPEAKER = re.compile(r"\s*(?:Student|[A-Z][a-z]+):\s*")  # "Student:" or the student's name
 
@@ -54,6 +55,8 @@ def _turn(text: str) -> TurnView:
     teacher = _TEACHER.match(text)
     if teacher:
         tag = (teacher.group(1) or "").lower()
-        return TurnView("teacher", text[teacher.end() :].strip(), TAG_MOVES.get(tag), tag=tag if tag in TAG_MOVES else "")
+        return TurnView(
+            "teacher", text[teacher.end() :].strip(), TAG_MOVES.get(tag), tag=tag if tag in TAG_MOVES else ""
+        )
     speaker = _SPEAKER.match(text)
     return TurnView("student", text[speaker.end() :].strip() if speaker else text.strip())

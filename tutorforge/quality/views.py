@@ -86,7 +86,9 @@ def view_of_record(record: DialogueRecord) -> DialogueView:
         personas={"teacher": record.teacher, "student": record.student, "critic": record.critic},
         held=None if held is None else tuple(held),
         shown=frozenset(
-            lb.misconception for lb in record.labels if lb.kind == "student_misconception" and lb.role == "student"
+            lb.misconception
+            for lb in record.labels
+            if lb.kind == "student_misconception" and lb.role == "student"
         )
         & frozenset(held or ()),
         attempt_first=bool(record.turns) and record.turns[0].role == "student",

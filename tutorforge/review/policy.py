@@ -65,7 +65,9 @@ def pedagogy_reasons(record: DialogueRecord, reveal_policy: str = "") -> list[st
     wrong: dict[tuple[str, str], int] = {}
     for turn in record.turns:
         if turn.role == "student":
-            for key in {(f.kind, " ".join(f.claim.split())) for f in turn.verdict.flags if f.severity == "error"}:
+            for key in {
+                (f.kind, " ".join(f.claim.split())) for f in turn.verdict.flags if f.severity == "error"
+            }:
                 wrong[key] = wrong.get(key, 0) + 1
         elif reveal_policy == "never" and (
             turn.act == "reveal" or any(f.kind == "reveals_answer" for f in turn.verdict.flags)
