@@ -133,8 +133,9 @@ def _answer_text(problem: Problem, value: str) -> str:
 def _parts_of(claim: str, value: str) -> dict[str, str]:
     """The fields a teacher quotes a wrong claim by: the claim in quotes, what it computed, its value."""
     links = claim.split("=")
-    left = links[-2].strip() if len(links) >= 2 and " or " not in claim else claim
-    return {"wrong": f'"{claim}"', "left": left, "got": value or links[-1].strip()}
+    left = links[-2].strip() if len(links) >= 2 and " or " not in claim else f'"{claim}"'
+    got = value or links[-1].strip()
+    return {"wrong": f'"{claim}"', "left": left, "got": f'"{got}"' if "=" in got else got}
 
 
 def _sentences(text: str) -> list[str]:
@@ -607,7 +608,8 @@ class ScriptedAgents:
     def _final(self, view: DialogueView, bank: dict, extra: dict, prev: Turn | None) -> Utterance:
         rng, problem = view.rng, view.problem
         answer, labels = problem.answer, []
-        if prev is not None and prev.work.get("kind") == "step" and problem.steps:
+        revealed = _last(view.turns, "teacher").act == "reveal"  # the student takes the shown step
+        if prev is not None and prev.work.get("kind") == "step" and problem.steps and not revealed:
             i = prev.work["step"]
             step = problem.steps[i]
             claim = prev.work.get("claim")

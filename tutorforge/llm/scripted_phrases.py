@@ -374,8 +374,7 @@ MOVES: dict[str, list[str]] = {
         "The step to check is {wrong}.",
         "Your first lines hold up; {wrong} is where it goes off.",
         "Put your finger on {wrong}.",
-        "[Thanks for|Good that you wrote out] your working, {name}. [The line|The step] to [look at|check] "
-        "is {wrong}.",
+        "[Thanks for|I can follow] your working, {name}. [The line|The step] to [look at|check] is {wrong}.",
     ],
     # the whole attempt is right
     "attempt_right": [
@@ -549,10 +548,9 @@ CONTRADICT: dict[str, list[str]] = {
     ],
     "power-rule-exponent": [
         "The derivative of x^2 is 2x, not 2x^2. What happens to the exponent?",
-        "If the power stayed the same, the derivative of x would be 1x. Is the slope of the line y = x "
-        "really x?",
+        "If the power stayed the same, the slope of the straight line y = x would grow with x. Does it?",
         "After the exponent comes down in front, what do we do to the power?",
-        "Check x^3 at x = 1 and x = 1.001: is the slope near 3, or near 3x^3?",
+        "Near x = 1, is the slope of x^3 close to 3, or close to 3 times x^3 there?",
     ],
     "factor-sign": [
         "Put your value into the factor: does it make it zero?",
@@ -610,7 +608,7 @@ STUDENT_COMMON: dict[str, list[str]] = {
         "Because that's what the step asks for: {claim}.",
         "That's what the problem tells us to do. {claim}.",
         "I used the numbers from before, so {claim}.",
-        "It's the same operation on both sides, so {claim}.",
+        "I checked it against the problem: {claim}.",
     ],
     "question": [
         "Do I need the answer from the last step here?",
@@ -637,18 +635,18 @@ STUDENT_COMMON: dict[str, list[str]] = {
 # What a student holding a misconception says to defend its step, in its own words.
 EXPLAIN: dict[str, list[str]] = {
     "sign-slip": [
-        "I moved the number to the other side, so {wrong}.",
-        "You just carry it across the equals sign. That gives {got}.",
+        "I moved the number to the other side, as it was.",
+        "You just carry it across the equals sign.",
         "I took it over to the other side as it was.",
     ],
     "order-of-operations": [
         "I went left to right, one operation at a time.",
         "I did the first operation first, then the next, like reading.",
-        "You just go through it in order, so I got {got}.",
+        "You just go through it in order, like reading.",
     ],
     "fraction-add-across": [
         "I added the tops together and the bottoms together.",
-        "Top plus top, bottom plus bottom. That's {got}.",
+        "Top plus top, bottom plus bottom.",
         "I just added the numerators and the denominators.",
     ],
     "percent-of-confusion": [
@@ -659,21 +657,21 @@ EXPLAIN: dict[str, list[str]] = {
     "distribute-one-term": [
         "I multiplied the number in front by the first thing in the bracket.",
         "The number outside goes with the first term, then I copied the rest.",
-        "I multiplied out the bracket: that's {wrong}.",
+        "I multiplied out the bracket, front number times the first one.",
     ],
     "drop-chain-rule": [
         "I took the derivative of the outside part, the inside stays the same.",
-        "The power comes down and the bracket stays. That's {got}.",
+        "The power comes down and the bracket stays the same.",
         "I differentiated it like a normal power.",
     ],
     "power-rule-exponent": [
         "The exponent comes down in front and the power stays.",
-        "I put the power in front, so {got}.",
+        "I put the power in front and kept it up there too.",
         "You multiply by the exponent. That's all I did.",
     ],
     "factor-sign": [
         "I read the numbers off the brackets.",
-        "The numbers in the factors are the answers, so {got}.",
+        "The numbers in the factors are the answers.",
         "I took the numbers from each bracket as they are.",
     ],
     "subtract-instead-of-add": [
