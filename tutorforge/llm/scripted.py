@@ -354,19 +354,17 @@ class ScriptedAgents:
         pedagogy = view.teacher.teacher.pedagogy
         move = self._move(view, {"probing", "focus", "telling"})
         say = self._say(view)
-        if move == "telling":
-            rule = step.variants[target].explanation
-            say.add("hint_lead")
-            if rule:
-                say.add([rule])
-            say.add(CONTRADICT.get(target) or MOVES["contradict"], **parts)
+        rule = step.variants[target].explanation
+        if move == "telling" and rule:  # the rule itself is the contradiction
+            say.add("hint_lead").add([rule])
         elif move == "probing" and target in PROBES and pedagogy == "socratic":
             say.add(PROBES[target] + CONTRADICT.get(target, []), **parts)
         else:
             say.add(CONTRADICT.get(target) or MOVES["contradict"], **parts)
         if not say.parts:
             say.add(MOVES["contradict"], **parts)
-        say.add("reask")
+        if not say.text().endswith("?"):  # a contradiction put as a question asks by itself
+            say.add("reask")
         return Utterance(
             say.text(), act="hint", work={**work, "contradiction": True}, move=move, target=target
         )
