@@ -2,10 +2,10 @@
 
 For N default offline dialogues (scripted backend, real graph and verifier, one process) and for MathDial:
 misconception show rate, teacher move mix, share opened from a student attempt, telling before the
-student answers, teacher and student distinct-1/2/3 (on a 500-dialogue sample), the most frequent
-four-word teacher opener's share of teacher turns, and auto-approved dialogues that end unsolved.
+student answers, teacher and student distinct-1/2/3 (on a sample, 500 dialogues unless --sample), the
+most frequent four-word teacher opener's share of teacher turns, and auto-approved unsolved dialogues.
 
-    python scripts/bench_pedagogy.py [-n 1000] [--seed 7] [--mathdial PATH]
+    python scripts/bench_pedagogy.py [-n 1000] [--seed 7] [--sample 500] [--mathdial PATH]
 """
 
 from __future__ import annotations
@@ -27,22 +27,22 @@ from tutorforge.quality.report import markdown_table
 MATHDIAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mathdial" / "test.jsonl"
 
 
-def offline(n: int, seed: int) -> dict:
+def offline(n: int, seed: int, sample: int) -> dict:
     """Figures of n default offline dialogues."""
     registry = load_registry()
     factory = DialogueFactory(GenerateConfig(n=n, seed=seed), registry, ScriptedAgents())
     records = asyncio.run(factory.run_many(range(n), concurrency=8))
-    metrics = CorpusMetrics(near_duplicates=False)
+    metrics = CorpusMetrics(near_duplicates=False, sample_size=sample)
     for record in records:
         metrics.add_record(record)
     return metrics.figures()
 
 
-def mathdial(path: Path) -> dict | None:
+def mathdial(path: Path, sample: int) -> dict | None:
     """The same figures on MathDial (None when the file is absent)."""
     if not path.is_file():
         return None
-    metrics = CorpusMetrics(near_duplicates=False)
+    metrics = CorpusMetrics(near_duplicates=False, sample_size=sample)
     for view in read_mathdial(path):
         metrics.add(view)
     return metrics.figures()
@@ -88,9 +88,10 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--mathdial", type=Path, default=MATHDIAL)
+    parser.add_argument("--sample", type=int, default=500, help="dialogues in the distinct-n sample")
     args = parser.parse_args()
-    corpora = {f"offline (n={args.n}, seed {args.seed})": offline(args.n, args.seed)}
-    if (md := mathdial(args.mathdial)) is not None:
+    corpora = {f"offline (n={args.n}, seed {args.seed})": offline(args.n, args.seed, args.sample)}
+    if (md := mathdial(args.mathdial, args.sample)) is not None:
         corpora["MathDial"] = md
     print(markdown_table(("figure", *corpora), rows(corpora)))
     for name, corpus in corpora.items():
