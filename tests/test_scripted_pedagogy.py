@@ -149,3 +149,20 @@ def test_alternatives_in_a_phrase_are_drawn():
     seen = {vary("[Good|Nice] work[|, Ada].", rng) for _ in range(200)}
     assert seen == {"Good work.", "Nice work.", "Good work, Ada.", "Nice work, Ada."}
     assert vary("no choice {claim}", rng) == "no choice {claim}"
+
+
+def test_backends_that_write_no_attempt_open_with_the_tutor(monkeypatch):
+    """LLM agents without `writes_attempts` keep the tutor opening under `auto`; `attempt` is bad input."""
+    from tutorforge.dialogues.batch import make_agents
+    from tutorforge.errors import BadInput
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")
+    models = dict.fromkeys(("teacher", "student", "critic"), "m")
+    config = GenerateConfig(seed=7, backend="openai", base_url="http://127.0.0.1:9/v1", models=models)
+    agents = make_agents(config)
+    if getattr(agents, "writes_attempts", False):
+        pytest.skip("the LLM agents write attempts")
+    factory = DialogueFactory(config, load_registry(), agents)
+    assert {factory.plan(i).opening for i in range(30)} == {"tutor"}
+    with pytest.raises(BadInput, match="opening = attempt"):
+        DialogueFactory(config.model_copy(update={"opening": "attempt"}), load_registry(), agents)

@@ -71,7 +71,9 @@ class DialogueFactory:
         self.verify_in_thread = verify_in_thread
         self.writes_attempts = getattr(agents, "writes_attempts", False)
         if config.opening == "attempt" and not self.writes_attempts:
-            raise BadInput(f"opening = attempt: the {config.backend} backend does not write student attempts yet")
+            raise BadInput(
+                f"opening = attempt: the {config.backend} backend does not write student attempts yet"
+            )
 
     def plan(self, index: int) -> Plan:
         """The dialogue's random stream, subject, problem and personas."""
