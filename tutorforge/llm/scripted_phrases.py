@@ -234,36 +234,38 @@ AFFIRM_WRONG: list[str] = [
 STUDENT: dict[str, dict[str, list[str]]] = {
     "hesitant": {
         "attempt": [
-            "Um, I think {claim}?",
-            "Maybe {claim}? I'm not totally sure.",
+            "[Um|Uh|Hmm], I think {claim}?",
+            "Maybe {claim}? I'm not [totally|really|completely] sure.",
             "Is it {claim}?",
-            "I tried it and got {claim}. Is that okay?",
-            "Hmm... {claim}, I think.",
+            "I tried it and got {claim}. Is that [okay|right|alright]?",
+            "[Hmm|Um]... {claim}, I think.",
             "I'm not sure, but {claim}?",
+            "[Would it be|Could it be] {claim}?",
         ],
         "fixed": [
             "Oh, I see now. {claim}.",
             "Oh! So {claim}?",
             "Wait, I think I get it: {claim}.",
             "Okay, let me redo it... {claim}.",
-            "Oh right, {claim}. Sorry.",
+            "Oh right, {claim}. [Sorry|Sorry about that].",
         ],
         "final": [
             "So... the answer is {answer}?",
             "I think the answer is {answer}.",
-            "Um, is the final answer {answer}?",
+            "[Um|Uh], is the final answer {answer}?",
             "So the answer would be {answer}, maybe?",
             "Then the answer is {answer}, I think.",
         ],
     },
     "confident": {
         "attempt": [
-            "Easy: {claim}.",
+            "[Easy|Simple|No problem]: {claim}.",
             "That's {claim}.",
             "{claim}. Done.",
-            "Okay, {claim}.",
+            "[Okay|Alright], {claim}.",
             "I've got it: {claim}.",
             "Sure, {claim}.",
+            "[Obviously|Clearly] {claim}.",
         ],
         "fixed": [
             "Right, my bad. {claim}.",
@@ -277,7 +279,7 @@ STUDENT: dict[str, dict[str, list[str]]] = {
             "So the answer is {answer}.",
             "Final answer: {answer}.",
             "That means the answer is {answer}.",
-            "Then the answer is {answer}. Easy.",
+            "Then the answer is {answer}. [Easy|Done|Simple].",
         ],
     },
     "terse": {
@@ -288,6 +290,7 @@ STUDENT: dict[str, dict[str, list[str]]] = {
             "So {claim}.",
             "Ok. {claim}",
             "Then {claim}.",
+            "[Got|Have] {claim}.",
         ],
         "fixed": [
             "{claim}.",
@@ -312,6 +315,7 @@ STUDENT: dict[str, dict[str, list[str]]] = {
             "I like this one! {claim}.",
             "Hmm, okay, so if I do it like this then {claim}.",
             "Alright, I wrote it down: {claim}.",
+            "[Ooh|Oh], [I know this|I can do this] one. {claim}.",
         ],
         "fixed": [
             "Ohh, I see what I did wrong! {claim}.",
