@@ -355,30 +355,29 @@ MOVES: dict[str, list[str]] = {
     ],
     # probing: ask the student to explain the first wrong step of its own attempt or its last step
     "diagnose": [
-        "You wrote {wrong}. How did you get {got}?",
-        "Let's look at {wrong}. Can you walk me through how you got {got}?",
-        "I see {wrong} in your [work|working]. What did you do to get {got}?",
+        "How did you get {got} when you wrote {wrong}?",
+        "Can you walk me through how you got {got} in {wrong}?",
+        "What did you do to get {got} in your [work|working], where you have {wrong}?",
         "Tell me how you got from {left} to {got}.",
         "How did you work out {left}? You got {got}.",
-        "{name}, talk me through {wrong}. Where does the {got} come from?",
-        "Before we go on: you have {wrong}. [Explain that step to me|Explain that line|Tell me about that "
-        "line].",
-        "Your step {wrong} is where I'd like to start. What was your thinking there?",
+        "{name}, can you talk me through {wrong}? Where does the {got} come from?",
+        "Before we go on: can you explain your [step|line] {wrong} to me?",
+        "Could we start with your step {wrong}? What was your thinking there?",
         "Can you explain how {left} became {got}?",
         "What rule did you use for {wrong}?",
         "[Thanks for showing your work|Thanks for the working|Thanks, that helps], {name}. [How did|Why "
         "did] {left} [give|come to] {got}?",
-        "[Walk me|Take me|Talk me] through your [line|step] {wrong}, please.",
+        "Can you [walk|take|talk] me through your [line|step] {wrong}, please?",
     ],
     # focus: point at the wrong step without asking why
     "diagnose_focus": [
-        "Let's go back to one line of your [work|working]: {wrong}.",
-        "Everything before {wrong} is fine. That line is the one to look at.",
+        "Shall we go back to one line of your [work|working], {wrong}?",
+        "Everything before it is fine. Can you look again at {wrong}?",
         "Look closely at {left}. Your result there was {got}.",
-        "The step to check is {wrong}.",
-        "Your first lines hold up; {wrong} is where it goes off.",
-        "Put your finger on {wrong}.",
-        "[Thanks for|I can follow] your working, {name}. [The line|The step] to [look at|check] is {wrong}.",
+        "Could you check the step {wrong} again?",
+        "Your first lines hold up. Where does {wrong} go off?",
+        "Can you put your finger on {wrong}?",
+        "[Thanks for|I can follow] your working, {name}. Can you [look at|check] {wrong} again?",
     ],
     # the whole attempt is right
     "attempt_right": [
@@ -389,7 +388,7 @@ MOVES: dict[str, list[str]] = {
     ],
     # a contradiction any misconception can be shown: check the result another way
     "contradict": [
-        "If {wrong} were right, checking {got} against the problem should work out. Does it?",
+        "If {wrong} were right, would checking {got} against the problem work out?",
         "Let's test {got}: put it back into the problem. What do you notice?",
         "Try a small case you know the answer to, using the same method. Does the method still work?",
         "Estimate first: should {left} come out near {got}?",
@@ -538,7 +537,7 @@ CONTRADICT: dict[str, list[str]] = {
         "Which amount is the percent taken of in this story?",
     ],
     "distribute-one-term": [
-        "Check with a number: put in 1 for the unknown on both sides of {wrong}. Do they agree?",
+        "Check with a number: if you put in 1 for the unknown on both sides of {wrong}, do they agree?",
         "The number outside the bracket multiplies every term inside it. How many terms are inside?",
         "3(1 + 2) is 3 × 3 = 9. Does your way of multiplying out give 9?",
         "Did the factor in front reach the last term inside the bracket?",
