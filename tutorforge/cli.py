@@ -154,6 +154,7 @@ def generate(
     out_format = out_format or output.get("format", "openai")
     if out is not None:
         check_export_format(out_format)
+    unpriced = _check_prices(cfg)
     start_early(cfg)  # its imports overlap the ones below
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.progress import BatchProgress
@@ -193,11 +194,24 @@ def generate(
                 "rerun to continue",
                 err=True,
             )
+        if unpriced:
+            from tutorforge.llm.pricing import unpriced_warning
+
+            typer.echo(unpriced_warning(unpriced), err=True)
         if out is not None:
             from tutorforge.dialogues.export import export
 
             written = export(store, out_format, out, include="approved", run_id=plan.run_id)
             typer.echo(f"exported {written} approved dialogues to {out} ({out_format})", err=True)
+
+
+def _check_prices(cfg) -> list[str]:
+    """The run's models without a price (bad input when a cost budget depends on them)."""
+    if cfg.backend == "scripted":
+        return []
+    from tutorforge.llm.pricing import check_prices
+
+    return check_prices(cfg.models.values(), cfg.pricing, cfg.max_cost)
 
 
 def build_config(model_cls, settings: dict, *, source: str):

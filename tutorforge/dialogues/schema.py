@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutorforge.review.policy import priority_sql
 
 APP = "tutorforge"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
 # (pending complete dialogues in priority order) as a partial index.
@@ -135,7 +135,8 @@ DDL: tuple[str, ...] = (
         finish_reason TEXT NOT NULL,
         cache_hit INTEGER NOT NULL,
         response_id TEXT NOT NULL,
-        created_at REAL NOT NULL
+        created_at REAL NOT NULL,
+        price_source TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX IF NOT EXISTS llm_calls_by_dialogue ON llm_calls (dialogue_id)",
     *_REVIEW_DDL,
@@ -144,4 +145,6 @@ DDL: tuple[str, ...] = (
 # Statements that take a database from version k (the key) to k + 1, run in one transaction.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE reviews ADD COLUMN undoes INTEGER REFERENCES reviews (id)", *_REVIEW_DDL),
+    # who priced each LLM call: override, genai-prices, or '' (unpriced)
+    2: ("ALTER TABLE llm_calls ADD COLUMN price_source TEXT NOT NULL DEFAULT ''",),
 }

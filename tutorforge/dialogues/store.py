@@ -41,6 +41,7 @@ CALL_SPEC: tuple[tuple[str, type, object], ...] = (
     ("latency_s", float, 0.0),
     ("cost_usd", float, 0.0),
     ("priced", bool, False),
+    ("price_source", str, ""),
     ("status", str, "ok"),
     ("attempts", int, 1),
     ("error", str, ""),

@@ -14,8 +14,9 @@ The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are o
    `CallFailed` carrying the record of the failed call.
 
 Call record fields: backend, model, role, input_tokens, output_tokens, cached_tokens, latency_s, cost_usd,
-priced, status (ok | retried | failed), attempts, error, issues (what went wrong on the way, in order),
-finish_reason, cache_hit, response_id. Errors are scrubbed of keys.
+priced, price_source (override | genai-prices | "" when unpriced or a cache hit), status (ok | retried |
+failed), attempts, error, issues (what went wrong on the way, in order), finish_reason, cache_hit,
+response_id. Errors are scrubbed of keys.
 """
 
 from __future__ import annotations
@@ -201,8 +202,9 @@ class Caller:
         *,
         cache_hit: bool = False,
     ) -> dict:
-        cost = None if cache_hit else self._cost(target.model, state)
-        self.spent += cost or 0.0
+        priced = None if cache_hit else self._cost(target.model, state)
+        cost, source = priced or (0.0, "")
+        self.spent += cost
         record = {
             "backend": target.backend.name,
             "model": target.model,
@@ -211,8 +213,9 @@ class Caller:
             "output_tokens": state.usage.output_tokens,
             "cached_tokens": state.usage.cached_tokens,
             "latency_s": round(time.monotonic() - started, 4),
-            "cost_usd": round(cost or 0.0, 8),
-            "priced": cache_hit or cost is not None,
+            "cost_usd": round(cost, 8),
+            "priced": cache_hit or priced is not None,
+            "price_source": source,
             "status": status,
             "attempts": state.count,
             "error": state.error,
@@ -225,8 +228,9 @@ class Caller:
             log.append(record)
         return record
 
-    def _cost(self, model: str, state: _Attempts) -> float | None:
-        """USD for the attempts, priced as the requested model, else as the model the server named."""
+    def _cost(self, model: str, state: _Attempts) -> tuple[float, str] | None:
+        """(USD, price source) for the attempts, priced as the requested model, else as the model the
+        server named."""
         cost = self.prices.cost(model, state.usage)
         if cost is None and state.model and state.model != model:
             cost = self.prices.cost(state.model, state.usage)
