@@ -251,8 +251,10 @@ _DEDUP_THRESHOLD_HELP = "Estimated word 3-gram Jaccard at which two dialogues ar
 
 @app.command()
 def export(
-    fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (revision pairs)."),
-    out: Path = typer.Option(..., "--out", help="The JSONL file to write (replaced atomically)."),
+    fmt: str = typer.Option(
+        ..., "--format", help="openai, sharegpt, trl, raw, dpo (revision pairs) or parquet (openai records)."
+    ),
+    out: Path = typer.Option(..., "--out", help="The JSONL (or Parquet) file to write (replaced atomically)."),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),
     dedup: bool = typer.Option(
