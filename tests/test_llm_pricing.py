@@ -8,7 +8,9 @@ from tutorforge.errors import BadInput
 from tutorforge.llm.base import Usage
 from tutorforge.llm.pricing import LIBRARY, OVERRIDE, PriceTable
 
-USAGE = Usage(input_tokens=1_000_000, output_tokens=100_000, cached_tokens=400_000, cache_write_tokens=100_000)
+USAGE = Usage(
+    input_tokens=1_000_000, output_tokens=100_000, cached_tokens=400_000, cache_write_tokens=100_000
+)
 
 
 def test_dated_and_prefixed_names_are_priced_by_the_library():

@@ -254,7 +254,9 @@ def export(
     fmt: str = typer.Option(
         ..., "--format", help="openai, sharegpt, trl, raw, dpo (revision pairs) or parquet (openai records)."
     ),
-    out: Path = typer.Option(..., "--out", help="The JSONL (or Parquet) file to write (replaced atomically)."),
+    out: Path = typer.Option(
+        ..., "--out", help="The JSONL (or Parquet) file to write (replaced atomically)."
+    ),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),
     dedup: bool = typer.Option(
