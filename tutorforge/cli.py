@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -97,7 +98,19 @@ def generate(
         " in flight per process, each with its share of the concurrency, rate limits and budget.",
     ),
     shard: str = typer.Option(
-        None, "--shard", help="I/N: generate only indices i with i % N == I-1; merge the shards later."
+        None,
+        "--shard",
+        help="I/N: generate only indices i with i % N == I-1; merge the shards later. auto: the shard of"
+        " this Slurm array task or Kubernetes indexed job.",
+    ),
+    shard_count: int = typer.Option(
+        None, "--shard-count", help="With --shard auto: the number of tasks of a Kubernetes indexed job."
+    ),
+    limits_per_shard: bool = typer.Option(
+        None,
+        "--limits-per-shard",
+        help="Each shard applies the whole rate limits and --max-cost (default: its share of them).",
+        show_default=False,
     ),
     db: Path = typer.Option(
         None, "--db", help="The corpus database (created if absent; default tutorforge.db)."
@@ -112,6 +125,9 @@ def generate(
     from tutorforge.dialogues.config import GenerateConfig
     from tutorforge.dialogues.processes import start_early
     from tutorforge.dialogues.run_config import MIX_OR_SETTING, load_run_config
+    from tutorforge.dialogues.shard import out_path as shard_out_path
+    from tutorforge.dialogues.shard import resolve as resolve_shard
+    from tutorforge.dialogues.shard import shard_of
 
     run_file = load_run_config(config) if config else None
     settings = dict(run_file.settings) if run_file else {}
@@ -137,9 +153,11 @@ def generate(
         "concurrency": concurrency,
         "workers": workers,
         "shard": shard,
+        "limits_per_shard": limits_per_shard,
     }
     flags = {k: v for k, v in flags.items() if v is not None}
     settings.update(flags)
+    settings["shard"] = resolve_shard(settings.get("shard"), shard_count, os.environ)
     mix = {table: w for table, w in settings.get("mix", {}).items() if MIX_OR_SETTING[table] not in flags}
     settings["mix"] = mix  # a flag naming one persona, family or subject overrides that mixture
     models = dict(settings.get("models", {}))
@@ -151,10 +169,13 @@ def generate(
         run_file.check_mixture(cfg)
     db = db or Path(output.get("db", "tutorforge.db"))
     out = out or (Path(output["out"]) if "out" in output else None)
+    if out is not None:
+        out = shard_out_path(out, shard_of(cfg.shard))
     out_format = out_format or output.get("format", "openai")
     if out is not None:
         check_export_format(out_format)
     unpriced = _check_prices(cfg)
+    share = cfg.shard_share()  # this shard's part of the rate limits and budget
     start_early(cfg)  # its imports overlap the ones below
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.progress import BatchProgress
@@ -169,11 +190,11 @@ def generate(
         if cfg.backend != "scripted":
             from tutorforge.dialogues.processes import process_count
 
-            if (parts := process_count(cfg, len(plan.todo))) > 1:
+            if (parts := process_count(share, len(plan.todo))) > 1:
                 typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)
         with BatchProgress(plan.total, plan.already_done) as progress:
             try:
-                not_started = run_batch(cfg, store, plan, progress.update)
+                not_started = run_batch(share, store, plan, progress.update)
             except KeyboardInterrupt:
                 progress.__exit__(None, None, None)
                 typer.echo(
@@ -190,7 +211,7 @@ def generate(
         )
         if not_started:
             typer.echo(
-                f"cost budget of ${cfg.max_cost:g} reached: {not_started} dialogues not started; "
+                f"cost budget of ${share.max_cost:g} reached: {not_started} dialogues not started; "
                 "rerun to continue",
                 err=True,
             )
