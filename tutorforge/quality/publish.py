@@ -43,7 +43,7 @@ def publish(
         store, fmt, out, include, run_id=run_id, exclude=exclude, on_record=facts.add if facts else None
     )
     if target is not None and facts is not None:
-        text = render_card(
+        dataset_card = render_card(
             data_file=Path(out),
             fmt=fmt,
             include=include,
@@ -53,5 +53,5 @@ def publish(
             dropped=near.figures() if near is not None else None,
             license=license,
         )
-        write_atomic(target, text)
+        write_atomic(target, str(dataset_card))
     return Published(written, len(exclude), target)
