@@ -303,6 +303,40 @@ def export(
         typer.echo(f"wrote the dataset card {done.card}", err=True)
 
 
+@app.command()
+def publish(
+    repo: str = typer.Option(None, "--repo", help="The Hub dataset repository, OWNER/NAME."),
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
+    fmt: str = typer.Option(
+        "openai", "--format", help="openai (default), sharegpt, trl, raw, dpo or parquet."
+    ),
+    include: str = typer.Option("approved", "--include", help="approved (default) or all."),
+    dedup: bool = typer.Option(False, "--dedup", help="Leave out near-duplicates."),
+    private: bool = typer.Option(False, "--private", help="Create the repository as private."),
+    to: Path = typer.Option(None, "--to", help="Write the folder (data file and card) here; no upload."),
+) -> None:
+    """Publish to the Hugging Face Hub: export, write the dataset card, upload (token from HF_TOKEN)."""
+    import tempfile
+
+    from tutorforge.dialogues.store import Store
+    from tutorforge.quality.publish import check_repo_id, hub_token, upload_folder, write_folder
+
+    check_export_format(fmt)
+    if to is None and repo is None:
+        raise BadInput("publish: give --repo OWNER/NAME to upload, or --to DIR to write the folder")
+    repo = check_repo_id(repo) if repo is not None else None
+    token = hub_token(os.environ) if to is None else ""  # before anything is exported
+    with tempfile.TemporaryDirectory(prefix="tutorforge-publish-") as tmp:
+        with Store.open(db, create=False) as store:
+            done = write_folder(store, to or Path(tmp), fmt, include, dedup=dedup)
+        typer.echo(f"wrote {done.written} records ({fmt}, {include}) and the dataset card", err=True)
+        if to is not None:
+            typer.echo(f"wrote the dataset folder {to}", err=True)
+            return
+        url = upload_folder(Path(tmp), repo, token, private=private)
+    typer.echo(f"published {done.written} records to {url}", err=True)
+
+
 def check_threshold(value: float) -> None:
     """A similarity threshold is in (0, 1]."""
     if not 0.0 < value <= 1.0:
