@@ -8,10 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from factories import run_cli
+from factories import make_record, run_cli
 
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.shard import Shard, from_environment, out_path
+from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 
@@ -137,3 +138,49 @@ def test_sixteen_shards_with_a_budget_stay_within_it_together(tmp_path, monkeypa
     spent = sum(shares)
     assert all(0 < share <= budget / 16 for share in shares)  # each shard kept to its share
     assert budget / 4 < spent <= budget  # together: within the one budget, and they did use it
+
+
+def test_the_card_says_how_the_run_was_spread(tmp_path, monkeypatch):
+    common = ("generate", "-n", "6", "--seed", "9", "--max-turns", "8", "--workers", "1")
+    for task in ("1", "2", "3"):
+        _env(monkeypatch, SLURM_ARRAY_TASK_ID=task, SLURM_ARRAY_TASK_COUNT="3")
+        code, _, err = run_cli(*common, "--shard", "auto", "--db", str(tmp_path / f"s{task}.db"))
+        assert code == 0, err
+    merged = tmp_path / "merged.db"
+    code, _, err = run_cli("merge", *(str(tmp_path / f"s{t}.db") for t in "123"), "--db", str(merged))
+    assert code == 0, err
+    _env(monkeypatch)
+    code, _, err = run_cli(*common, "--db", str(tmp_path / "whole.db"))
+    assert code == 0, err
+    for db, needle in (
+        (merged, "was spread over 3 shards (`--shard I/3`"),
+        (tmp_path / "whole.db", "was generated on one machine, unsharded: 1 `generate` command saved 6"),
+    ):
+        out = tmp_path / db.stem / "train.jsonl"
+        out.parent.mkdir()
+        code, _, err = run_cli(
+            "export", "--db", str(db), "--format", "openai", "--include", "all", "--out", str(out)
+        )
+        assert code == 0, err
+        card = (out.parent / "README.md").read_text(encoding="utf-8")
+        assert needle in card, card
+    assert "3 of the 3 shards are here, from 3 `generate` commands that saved 6 dialogues" in (
+        tmp_path / "merged" / "README.md"
+    ).read_text(encoding="utf-8")
+
+
+def test_a_version_2_database_gains_price_sources_and_run_parts(tmp_path):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.ensure_run("run-a", {}, 1, {})
+        store.save_dialogues([make_record(0, calls=1)])
+    with sqlite3.connect(path) as con:
+        con.executescript(
+            "DROP TABLE run_parts; ALTER TABLE llm_calls DROP COLUMN price_source;"
+            "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+        )
+    with Store.open(path, create=False) as store:
+        (call,) = next(store.iter_dialogues("all")).usage["calls"]
+        assert call["price_source"] == "" and call["cost_usd"] == 0.0001  # unknown for older calls
+        store.record_part("run-a", "2/4", 5.0, 1)
+        assert store.run_parts()["run-a"][0]["shard"] == "2/4"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -192,6 +193,7 @@ def generate(
 
             if (parts := process_count(share, len(plan.todo))) > 1:
                 typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)
+        started = time.time()
         with BatchProgress(plan.total, plan.already_done) as progress:
             try:
                 not_started = run_batch(share, store, plan, progress.update)
@@ -203,6 +205,8 @@ def generate(
                     err=True,
                 )
                 raise typer.Exit(130) from None
+        if progress.new:
+            store.record_part(plan.run_id, cfg.shard or "", started, progress.new)  # for the dataset card
         part = f" (shard {cfg.shard})" if cfg.shard else ""
         typer.echo(
             f"{plan.total} dialogues in run {plan.run_id}{part} ({progress.new} new, {progress.flagged} "

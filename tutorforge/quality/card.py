@@ -123,9 +123,10 @@ def render_card(
     store: dict,
     dropped: dict | None,
     license: str | None = None,
+    spread: dict[str, list[dict]] | None = None,
 ) -> DatasetCard:
     """The card. `store`: `store_figures` output; `dropped`: the dedup figures when the export was
-    deduplicated."""
+    deduplicated; `spread`: `Store.run_parts`, how each run was spread over commands and shards."""
     from huggingface_hub import DatasetCard
 
     corpus = facts.metrics.figures()
@@ -137,7 +138,7 @@ def render_card(
         f"\n# {PRETTY_NAME}\n",
         _summary(data_file, fmt, include, records, corpus, dropped),
         _fields(first),
-        _generation(store, facts, corpus),
+        _generation(store, facts, corpus, spread or {}),
         _review(store),
         _quality(corpus, facts, dropped),
         _limitations(facts),
@@ -238,7 +239,7 @@ _SETTINGS_SHOWN = (
 )
 
 
-def _generation(store: dict, facts: CardFacts, corpus: dict) -> str:
+def _generation(store: dict, facts: CardFacts, corpus: dict, spread: dict[str, list[dict]]) -> str:
     rows = []
     for run in store["runs"]:
         if run["run_id"] not in facts.run_ids:
@@ -284,7 +285,24 @@ def _generation(store: dict, facts: CardFacts, corpus: dict) -> str:
     for role in ("teacher", "student", "critic"):
         if personas.get(role):
             lines.append(f"{role.capitalize()} personas: " + _listing(Counter(personas[role])) + ".")
+    lines += [_spread(run_id, spread[run_id]) for run_id in sorted(facts.run_ids) if run_id in spread]
     return "\n\n".join(lines) + "\n"
+
+
+def _spread(run_id: str, parts: list[dict]) -> str:
+    """How a run was spread: in one command or several (resumed), or as shards of a job array."""
+    saved = sum(p["saved"] for p in parts)
+    shards = {p["shard"] for p in parts if p["shard"]}
+    commands = f"{len(parts):,} `generate` command{'s' if len(parts) != 1 else ''}"
+    if not shards:
+        how = "on one machine, unsharded" + (" (resumed)" if len(parts) > 1 else "")
+        return f"Run {run_id} was generated {how}: {commands} saved {saved:,} dialogues."
+    count = max(int(s.split("/")[1]) for s in shards)
+    return (
+        f"Run {run_id} was spread over {count:,} shards (`--shard I/{count}`, e.g. the tasks of a job array, "
+        f"each on its own database, then merged): {len(shards):,} of the {count:,} shards are here, from "
+        f"{commands} that saved {saved:,} dialogues. Each shard had its share of the rate limits and budget."
+    )
 
 
 def _listing(counts: Counter) -> str:

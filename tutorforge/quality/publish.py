@@ -57,6 +57,7 @@ def publish(
             store=store_figures(store),
             dropped=near.figures() if near is not None else None,
             license=license,
+            spread=store.run_parts(),
         )
         write_atomic(target, str(dataset_card))
     return Published(written, len(exclude), target)
