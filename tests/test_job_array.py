@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from factories import make_record, run_cli
 
 from tutorforge.dialogues.config import GenerateConfig
@@ -184,3 +187,34 @@ def test_a_version_2_database_gains_price_sources_and_run_parts(tmp_path):
         assert call["price_source"] == "" and call["cost_usd"] == 0.0001  # unknown for older calls
         store.record_part("run-a", "2/4", 5.0, 1)
         assert store.run_parts()["run-a"][0]["shard"] == "2/4"
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "jobs"
+
+
+def test_the_slurm_example_runs_its_task_shard(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text("n = 6\nseed = 2\nmax_turns = 8\nworkers = 1\n")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "SLURM_ARRAY_TASK_ID": "2",
+        "SLURM_ARRAY_TASK_COUNT": "2",
+        "SLURM_ARRAY_TASK_MIN": "1",
+        "SLURM_ARRAY_TASK_MAX": "2",
+    }
+    done = subprocess.run(
+        ["bash", str(EXAMPLES / "slurm-array.sh"), str(config), str(tmp_path / "shards")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "shards" / "shard-2.db") as con:
+        assert [i for (i,) in con.execute("SELECT idx FROM dialogues ORDER BY idx")] == [1, 3, 5]
+
+
+def test_the_kubernetes_example_is_an_indexed_job_with_matching_counts():
+    job = yaml.safe_load((EXAMPLES / "k8s-indexed-job.yaml").read_text())
+    spec = job["spec"]
+    assert job["kind"] == "Job" and spec["completionMode"] == "Indexed"
+    command = " ".join(spec["template"]["spec"]["containers"][0]["args"])
+    assert "--shard auto" in command and f"--shard-count {spec['completions']}" in command
+    assert "${JOB_COMPLETION_INDEX}" in command  # each pod its own database
