@@ -75,7 +75,7 @@ def generate(
         None, "--max-revisions", help="Critic revisions per teacher turn (default 2)."
     ),
     max_cost: float = typer.Option(
-        None, "--max-cost", help="Stop starting dialogues once LLM calls cost this many USD."
+        None, "--max-cost", help="USD the run may spend on LLM calls (a shard spends its share)."
     ),
     no_cache: bool = typer.Option(
         None, "--no-cache", help="Do not read or write the LLM response cache.", show_default=False
