@@ -210,7 +210,8 @@ def test_a_failed_export_leaves_the_old_file(db: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.db", "keep.jsonl"]  # no temp file left
 
 
-def test_unusable_out_paths_are_bad_input(db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["openai", "parquet"])
+def test_unusable_out_paths_are_bad_input(db: Path, tmp_path: Path, fmt: str) -> None:
     with Store.open(db) as store:
         for out, message in [
             (tmp_path / "missing" / "o.jsonl", "does not exist"),
@@ -218,7 +219,7 @@ def test_unusable_out_paths_are_bad_input(db: Path, tmp_path: Path) -> None:
             (db, "the database itself"),
         ]:
             with pytest.raises(BadInput, match=message):
-                export(store, "openai", out)
+                export(store, fmt, out)
     assert Store.open(db).counts()["dialogues"] == 6
 
 
