@@ -75,3 +75,28 @@ def test_overrides_win_over_the_library_and_cached_defaults_to_input():
 def test_bad_overrides_name_the_field(entry, field):
     with pytest.raises(BadInput, match=rf"run\.toml: pricing\.m.*{field}"):
         PriceTable({"m": entry}, where="run.toml")
+
+
+@pytest.mark.parametrize("model", ["gpt-4.1-mini", "gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5"])
+def test_per_token_rates_match_the_library(model):
+    import genai_prices
+
+    table = PriceTable()
+    for usage in (
+        Usage(input_tokens=1500, output_tokens=300, cached_tokens=200),
+        Usage(input_tokens=90_000, output_tokens=3000, cached_tokens=20_000, cache_write_tokens=1000),
+        Usage(input_tokens=250_000, output_tokens=10),  # past a long-context tier where there is one
+    ):
+        exact = genai_prices.calc_price(
+            genai_prices.Usage(
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cached_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            ),
+            model,
+        )
+        assert table.cost(model, usage)[0] == pytest.approx(float(exact.total_price), rel=1e-9)
+    # claude-sonnet-4-5 doubles its input price past 200k tokens: the tier is the library's, not ours
+    if model == "claude-sonnet-4-5":
+        assert table.cost(model, Usage(input_tokens=250_000))[0] == pytest.approx(250_000 * 6 / 1e6)

@@ -93,12 +93,25 @@ def _library_model(model: str) -> tuple[str, str] | None:
 
 
 def _library_cost(model: str, usage: Usage) -> float | None:
+    """USD for `usage` by genai-prices: from the model's per-token rates when the call is below
+    `LINEAR_BELOW` input tokens and the rates hold up to there, else computed by the library itself."""
     found = _library_model(model)
     if found is None:
         return None
+    rates = _library_rates(*found)
+    if rates is not None and usage.input_tokens < LINEAR_BELOW:
+        return rates.cost(usage)
+    return _library_exact(*found, usage)
+
+
+# Calls below this many input tokens are priced from per-token rates measured once per model (the library
+# computes a price in about 100 us, a tenth of a call's whole CPU); tiers that start lower are detected.
+LINEAR_BELOW = 100_000
+
+
+def _library_exact(provider_id: str, ref: str, usage: Usage) -> float:
     import genai_prices
 
-    provider_id, ref = found
     calc = genai_prices.calc_price(
         genai_prices.Usage(
             input_tokens=usage.input_tokens,
@@ -110,6 +123,26 @@ def _library_cost(model: str, usage: Usage) -> float | None:
         provider_id=provider_id,
     )
     return float(calc.total_price)
+
+
+@cache
+def _library_rates(provider_id: str, ref: str) -> Price | None:
+    """The model's USD per million input, output, cache-read and cache-write tokens, when each is the same
+    for a call of 1,000 tokens as for one just under LINEAR_BELOW (no tier starts below); else None."""
+    rates = []
+    for probe in (
+        lambda n: Usage(input_tokens=n),
+        lambda n: Usage(output_tokens=n),
+        lambda n: Usage(input_tokens=n, cached_tokens=n),
+        lambda n: Usage(input_tokens=n, cache_write_tokens=n),
+    ):
+        small, large = 1_000, LINEAR_BELOW - 1
+        low = _library_exact(provider_id, ref, probe(small)) / small
+        high = _library_exact(provider_id, ref, probe(large)) / large
+        if abs(low - high) > 1e-12 * max(low, high, 1e-30):
+            return None
+        rates.append(low * 1_000_000)
+    return Price(*rates)
 
 
 class PriceTable:
