@@ -280,7 +280,7 @@ def test_records_keep_their_own_fields_after_a_round_trip(store: Store) -> None:
     assert dataclasses.asdict(back) == dataclasses.asdict(record)
 
 
-def test_moves_and_setup_round_trip_and_a_version_2_database_gains_them(tmp_path: Path) -> None:
+def test_moves_and_setup_round_trip_and_a_version_3_database_gains_them(tmp_path: Path) -> None:
     """Teacher moves and targets and the dialogue's setup are stored; an older file is upgraded in place,
     its turns reading back with no move."""
     path = tmp_path / "old.db"
@@ -291,7 +291,7 @@ def test_moves_and_setup_round_trip_and_a_version_2_database_gains_them(tmp_path
     conn.executescript(
         "DROP INDEX dialogues_queue; ALTER TABLE turns DROP COLUMN move;"
         "ALTER TABLE turns DROP COLUMN target; ALTER TABLE dialogues DROP COLUMN meta_json;"
-        "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
     )
     conn.close()
     record = make_record(1, flagged=True)
