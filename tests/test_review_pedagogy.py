@@ -88,3 +88,14 @@ def test_generated_dialogues_that_end_unsolved_are_never_auto_approved():
         for r in unsolved:
             assert "unsolved" in r.review_reasons
             assert r.review_status == ("pending" if setting == "review" else "rejected")
+
+
+def test_the_settings_come_from_a_run_config(tmp_path):
+    from tutorforge.dialogues.run_config import load_run_config
+
+    path = tmp_path / "run.toml"
+    path.write_text('opening = "tutor"\npedagogy_review = "exclude"\n', encoding="utf-8")
+    config = GenerateConfig.model_validate(load_run_config(path).settings)
+    assert (config.opening, config.pedagogy_review) == ("tutor", "exclude")
+    # excluding instead of queueing decides no content: the run id stays; the opening does
+    assert config.run_id() == GenerateConfig(opening="tutor").run_id() != GenerateConfig().run_id()
