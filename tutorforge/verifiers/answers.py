@@ -1,0 +1,216 @@
+"""Stated answers in the forms people write, and which of them the verifier may call wrong.
+
+Besides the statements `claims.py` finds ("the answer is 7", `\\boxed{}`, a last line holding one number,
+`x = 2 or x = 3`, "So she bought 10 spoons."), a turn states an answer with a number in words ("the answer
+is seven"), in a closing clause ("so he has 8", "which comes to $84", "This means she started with 120
+stickers", "It is 2/5"), or, for a student, as a bare reply ("5 balls") to a teacher asking for it. A value
+that the reference solution reaches on the way (one of its step results) or that the problem gives is
+not a wrong final answer unless the turn says it is the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from tutorforge.verifiers.claims import Answer, Extraction, _asserted, conclusion_answer
+from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
+from tutorforge.verifiers.numwords import WORD_RUN, word_value
+from tutorforge.verifiers.reference import ProblemInfo, side_value, step_values
+
+# how a statement was made: explicit ones are judged whatever the value; the others only when the value
+# is neither a step result of the reference solution nor a number the problem gives
+EXPLICIT = frozenset({"phrase", "boxed", "lastline", "solutions"})
+# a computation whose result is the reference answer states it ("15 - 5 = 10"), but is never judged as one
+RESULT = "result"
+
+_MAX_WORDS_AFTER = 10
+_PHRASE_WORDS = re.compile(
+    r"\b(?:(?:final\s+|correct\s+|right\s+)?answer\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)"
+    r"|(?:is|was)\s+the\s+(?:final\s+)?answer)\s*(?:just\s+|exactly\s+)?$",
+    re.I,
+)
+# a clause that concludes: a marker at the start of the sentence or after a comma, or a lead right
+# before the value
+_MARKER = re.compile(
+    r"(?:^|[,;:])\W*(?:and\s+)?(?:so|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|"
+    r"in\s+the\s+end|(?:this|that|which)\s+means|meaning)\b",
+    re.I,
+)
+_LEAD = re.compile(
+    r"\b(?:it\s+is|it's|it\s+would\s+be|it\s+will\s+be|that's|that\s+is|that\s+would\s+be|that\s+makes|"
+    r"which\s+makes|making|(?:comes|came|works\s+out|worked\s+out|adds\s+up|add\s+up)\s+to|"
+    r"(?:a|the)\s+total\s+(?:is|was|of|would\s+be)|the\s+total(?:\s+[a-z']+){1,6}\s+(?:is|was|would\s+be|will\s+be))\s+(?:a\s+total\s+of\s+|exactly\s+|just\s+)?\$?\s*$",
+    re.I,
+)
+# before the value: a condition, a suggestion or a denial; after it: a rate, a share or a comparison
+_NOT_CONCLUDING = re.compile(
+    r"\b(?:if|suppose|try|would\s+you|could\s+you|can\s+you|let's|let\s+us|should|might|maybe|perhaps|"
+    r"not|isn't|wasn't|aren't|no)\b|\?",
+    re.I,
+)
+_NOT_A_TOTAL = re.compile(r"\b(?:per|each|every|than|times|of|a|an|more|less|fewer|percent)\b", re.I)
+_ASKS_ANSWER = re.compile(r"\banswer\b|\bhow\s+(?:many|much)\b|\bfinal\b|\bso\s+what\b", re.I)
+
+
+def _token_at(ex: Extraction, char: int) -> int | None:
+    return next((i for i, t in enumerate(ex.tokens) if t.start >= char), None)
+
+
+def _word_answers(ex: Extraction) -> list[Answer]:
+    """ "The answer is seven": a number in words right after an answer phrase."""
+    out = []
+    text = ex.norm.text
+    for m in WORD_RUN.finditer(text):
+        before = text[max(0, m.start() - 60) : m.start()]
+        phrase = _PHRASE_WORDS.search(before)
+        value = word_value(m.group())
+        k = _token_at(ex, m.start())
+        if phrase is None or value is None or k is None:
+            continue
+        side = Side(k, k + 1, "n_0", [value], bare_number=True)
+        start = m.start() - (len(before) - phrase.start())
+        out.append(Answer("phrase", (start, m.end()), values=[side]))
+    return out
+
+
+def _value_at(ex: Extraction, k: int) -> Side | None:
+    """A bare number starting at token k ("$84", "120 stickers", "2/5")."""
+    try:
+        side = scan(ex.tokens, k, len(ex.tokens))
+    except (NoExpr, TooComplex):
+        return None
+    return side if side.bare_number else None
+
+
+def _last_value(ex: Extraction) -> tuple[int, int, Side] | None:
+    """The turn's last value, digits or words: (start char, end char, side)."""
+    text = ex.norm.text
+    nums = [i for i, t in enumerate(ex.tokens) if t.kind == "num" and not t.mulword]
+    words = list(WORD_RUN.finditer(text[-2000:]))
+    offset = max(0, len(text) - 2000)
+    if words and (not nums or words[-1].start() + offset > ex.tokens[nums[-1]].start):
+        m = words[-1]
+        value = word_value(m.group())
+        k = _token_at(ex, m.start() + offset)
+        if value is None or k is None:
+            return None
+        return m.start() + offset, m.end() + offset, Side(k, k + 1, "n_0", [value], bare_number=True)
+    if not nums:
+        return None
+    side = _value_at(ex, nums[-1])
+    if side is None:
+        return None
+    return ex.tokens[side.start].start, ex.tokens[side.end - 1].end, side
+
+
+def _clause_begin(ex: Extraction, start: int, end: int, value_token: int, info: ProblemInfo) -> int | None:
+    """Where the concluding clause that ends with the value at [start, end) begins, None when the value
+    does not close one: a marker or lead before it, only a few plain words after it, no condition,
+    suggestion, denial or question around it, and no rate or share after it that the problem's question
+    does not ask for ("per month")."""
+    text = ex.norm.text
+    s_start, s_end = ex.sentences[ex.sentence_of[value_token]]
+    if "?" in text[s_start:s_end]:
+        return None
+    ends = [i for i in (text.find(",", end, s_end), text.find(";", end, s_end)) if i >= 0]
+    tail = text[end : min([s_end, *ends])]
+    if len(re.findall(r"[A-Za-z']+", tail)) > _MAX_WORDS_AFTER or re.search(r"[^\sA-Za-z'.!]", tail):
+        return None
+    head = text[s_start:start]
+    markers = list(_MARKER.finditer(head))
+    lead = _LEAD.search(head[-60:])
+    if not markers and lead is None:
+        return None
+    begin = s_start + (markers[-1].start() if markers else len(head) - len(head[-60:]) + lead.start())
+    if _NOT_CONCLUDING.search(text, begin, start) or _NOT_CONCLUDING.search(tail):
+        return None
+    if any(m.group().lower() not in info.asked for m in _NOT_A_TOTAL.finditer(tail)):
+        return None
+    return begin
+
+
+def _closing(ex: Extraction, taken: list[Answer], info: ProblemInfo) -> list[Answer]:
+    """A closing clause stating the turn's last value: "so he has 8", "which comes to $84"."""
+    found = _last_value(ex)
+    if found is None:
+        return []
+    start, end, side = found
+    if any(a.span[0] <= start < a.span[1] for a in taken):
+        return []
+    if any(c.span[0] <= start < c.span[1] and c.sides[-1].start != side.start for c in ex.chains):
+        return []  # a number inside a computation, not its result
+    begin = _clause_begin(ex, start, end, side.start, info)
+    return [] if begin is None else [Answer("clause", (begin, end), values=[side])]
+
+
+def _conclusions(ex: Extraction, info: ProblemInfo) -> list[Answer]:
+    """ "So she bought 10 spoons.": the asked-for quantity in a concluding clause."""
+    out = []
+    for a in conclusion_answer(ex, info.unit, info.money, info.numbers):
+        k = a.values[0].start
+        if _clause_begin(ex, ex.tokens[k].start, ex.tokens[k].end, k, info) is not None:
+            out.append(a)
+    return out
+
+
+def _reply(ex: Extraction, prior_teacher: str | None) -> list[Answer]:
+    """A student's bare reply ("5", "5 balls", "$350.", "It is 2/5") to a teacher asking for the answer."""
+    text = ex.norm.text.strip()
+    if prior_teacher is not None and not _ASKS_ANSWER.search(prior_teacher[-300:]):
+        return []
+    m = re.fullmatch(r"(?:(?:it\s+is|it's|that's|that\s+is|i\s+got|i\s+think\s+it's)\s+)?(\S.{0,40}?)[.!]?", text, re.I)
+    if m is None:
+        return []
+    found = _last_value(ex)
+    if found is None or found[0] != ex.norm.text.find(m.group(1)):
+        return []
+    start, end, side = found
+    tail = ex.norm.text[end:].strip(" .!\n")
+    if len(tail.split()) > 3 or re.search(r"[^\sA-Za-z']", tail):
+        return []
+    return [Answer("reply", (start, end), values=[side])]
+
+
+def _results(ex: Extraction) -> list[Answer]:
+    """The result of every computation: it states the answer when it reaches it ("15 - 5 = 10")."""
+    return [
+        Answer(RESULT, c.span, values=[c.sides[-1]], asserted=c.asserted, question=c.question)
+        for c in ex.chains
+        if c.sides[-1].bare_number and not c.sides[0].bare_number
+    ]
+
+
+def stated_answers(
+    ex: Extraction, info: ProblemInfo, role: str, prior_teacher: str | None = None
+) -> list[Answer]:
+    """Every answer statement of a turn, one per stated value; computation results last."""
+    answers = ex.answers + _word_answers(ex)
+    explicit = [a for a in answers if a.how in ("phrase", "boxed")]
+    answers = [
+        a
+        for a in answers
+        if a.how in ("phrase", "boxed")
+        or not any(e.span[0] <= a.span[0] and a.span[1] <= e.span[1] for e in explicit)
+    ]
+    more = _conclusions(ex, info) or _closing(ex, answers, info)
+    if role == "student" and not more and not answers:
+        more = _reply(ex, prior_teacher)
+    for a in more:
+        a.asserted, a.question = _assertion(ex, a)
+    return answers + more + _results(ex)
+
+
+def _assertion(ex: Extraction, ans: Answer) -> tuple[bool, bool]:
+    k = ans.values[0].start if ans.values else 0
+    return _asserted(ans.span, k, ex.norm.text, ex.sentence_of, ex.sentences)
+
+
+def on_the_way(ans: Answer, steps: tuple[str, ...], info: ProblemInfo) -> bool:
+    """Whether a statement that does not call itself the answer states a value the reference solution
+    reaches on the way (a step result) or that the problem gives."""
+    if ans.how in EXPLICIT:
+        return False
+    values = [side_value(s) for s in ans.values]
+    reached = step_values(steps) if steps else frozenset()
+    return bool(values) and all(v is not None and (v in reached or v in info.numbers) for v in values)
