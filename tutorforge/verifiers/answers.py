@@ -11,7 +11,6 @@ not a wrong final answer unless the turn says it is the answer.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
 from tutorforge.verifiers.claims import Answer, Extraction, _asserted, conclusion_answer
 from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
@@ -50,6 +49,9 @@ _NOT_CONCLUDING = re.compile(
     re.I,
 )
 _NOT_A_TOTAL = re.compile(r"\b(?:per|each|every|than|times|of|a|an|more|less|fewer|percent)\b", re.I)
+_REPLY = re.compile(
+    r"(?:(?:it\s+is|it's|that's|that\s+is|i\s+got|i\s+think\s+it's)\s+)?(\S.*?)[.!]?", re.I | re.S
+)
 _ASKS_ANSWER = re.compile(r"\banswer\b|\bhow\s+(?:many|much)\b|\bfinal\b|\bso\s+what\b", re.I)
 
 
@@ -157,9 +159,9 @@ def _conclusions(ex: Extraction, info: ProblemInfo) -> list[Answer]:
 def _reply(ex: Extraction, prior_teacher: str | None) -> list[Answer]:
     """A student's bare reply ("5", "5 balls", "$350.", "It is 2/5") to a teacher asking for the answer."""
     text = ex.norm.text.strip()
-    if prior_teacher is not None and not _ASKS_ANSWER.search(prior_teacher[-300:]):
+    if len(text) > 60 or (prior_teacher is not None and not _ASKS_ANSWER.search(prior_teacher[-300:])):
         return []
-    m = re.fullmatch(r"(?:(?:it\s+is|it's|that's|that\s+is|i\s+got|i\s+think\s+it's)\s+)?(\S.{0,40}?)[.!]?", text, re.I)
+    m = _REPLY.fullmatch(text)
     if m is None:
         return []
     found = _last_value(ex)

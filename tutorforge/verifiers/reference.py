@@ -9,8 +9,8 @@ from functools import lru_cache
 from tutorforge.verifiers.claims import extract
 from tutorforge.verifiers.exprscan import NoExpr, TooComplex, scan
 from tutorforge.verifiers.lexer import tokenize
-from tutorforge.verifiers.numwords import word_numbers
 from tutorforge.verifiers.numeric import EvalError, Value, evaluate, expand_pm, free_symbols
+from tutorforge.verifiers.numwords import word_numbers
 from tutorforge.verifiers.safeparse import Rejected, to_tree
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from tutorforge.verifiers.algebra import step_outcomes
 from tutorforge.verifiers.answers import EXPLICIT, RESULT, on_the_way, stated_answers
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
 from tutorforge.verifiers.claims import Answer, Extraction, extract
@@ -79,6 +80,25 @@ def _judged(ans: Answer, role: str, ctx: VerifyContext) -> bool:
     return not on_the_way(ans, tuple(ctx.steps or ()), problem_info(ctx.problem or ""))
 
 
+def _with_steps(found: list[Finding], steps: dict, chain, ex: Extraction) -> tuple[int, list[Finding]]:
+    """The chain's findings with its algebra steps judged: a step that keeps a solution of the equation
+    before it is no longer unverifiable; one that keeps none is an invalid step. (claims added, findings)"""
+    added = 0
+    out = list(found)
+    for span, (outcome, detail) in steps.items():
+        if not chain.span[0] <= span[0] < chain.span[1]:
+            continue
+        here = [f for f in out if (f.start, f.end) == span]
+        if any(f.kind != "unverifiable" for f in here):
+            continue  # already judged against the reference solution
+        out = [f for f in out if (f.start, f.end) != span]
+        if not here:
+            added += 1  # a link the chain check left alone (`x = 25/3` read as a definition)
+        if outcome == "invalid":
+            out.append(Finding("invalid_step", *span, detail))
+    return added, out
+
+
 def _flag(text: str, ex: Extraction, f: Finding) -> Flag:
     a, b = ex.norm.original_span(f.start, f.end)
     a, b = max(0, min(a, len(text))), max(0, min(b, len(text)))
@@ -133,10 +153,12 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
     for start, end in ex.too_complex:
         findings.append(Finding("unparseable", start, end, "past the size or nesting limits", "info"))
         unverifiable += 1
-    for chain in ex.chains[:MAX_CLAIMS]:
-        if not _counts(chain.asserted, chain.question, role):
-            continue
+    counted = [c for c in ex.chains[:MAX_CLAIMS] if _counts(c.asserted, c.question, role)]
+    steps_checked = step_outcomes(ex.norm.text, ex, counted, cx, ctx.problem or "")
+    for chain in counted:
         n, found = check_chain(chain, ex, cx)
+        claims += n
+        n, found = _with_steps(found, steps_checked, chain, ex)
         claims += n
         for f in found:
             if f.kind == "unverifiable":

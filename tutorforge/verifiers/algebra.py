@@ -1,0 +1,165 @@
+"""Algebra steps: consecutive equations in one unknown, and the first of them against the problem's own
+equation, compared by their solution sets.
+
+A step from one equation to the next is valid when one solution set holds the other: an equivalent
+rewrite, a consequence (squaring adds roots) or a choice among roots ("x = 5" after "x^2 = 25"). A
+step whose solution set shares nothing with the last one's is an `invalid_step` ("3x + 5 = 20", then
+"3x = 25"). Linear equations are solved exactly in-process; others go to the worker pool (sympy's
+solution sets over the reals, within the claim timeout). Identities, equations with no solution, several
+unknowns and anything not fully parsed are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+from tutorforge.verifiers.checks import CheckContext, side_tree
+from tutorforge.verifiers.claims import Chain, Extraction, extract
+from tutorforge.verifiers.numeric import EvalError, evaluate, free_symbols, tree_to_json
+from tutorforge.verifiers.safeparse import Rejected, to_tree
+
+# a trial value or a supposition is not a step: "if x = 3", "try x = 4", "check x = 2"
+_TRIAL = re.compile(
+    r"\b(?:if|suppose|assume|try|trying|tried|check|checking|test|testing|plug|plugging|substitut\w*|"
+    r"let|say|when|whether|guess|instead|not|example|another|similarly)\b[^.!?\n]*$",
+    re.I,
+)
+_ALTERNATIVE = re.compile(r"[\s,]*or[\s,]*", re.I)
+_POINTS = (Fraction(0), Fraction(1), Fraction(2), Fraction(-3, 7), Fraction(11, 5), Fraction(-29, 3))
+
+
+@dataclass(frozen=True)
+class Equation:
+    """`left = right` in one unknown, with its normalized span in the turn or in the problem statement."""
+
+    var: str
+    left: tuple
+    right: tuple
+    span: tuple[int, int]
+    given: bool = False  # the problem's own equation
+
+
+def _difference(eq: Equation, at: Fraction) -> Fraction | None:
+    try:
+        v = evaluate(("sub", eq.left, eq.right), {eq.var: at})
+    except EvalError:
+        return None
+    return v if isinstance(v, Fraction) else None
+
+
+def linear_root(eq: Equation) -> Fraction | None | str:
+    """The root when `left - right` is a linear function with a nonzero slope; "flat" when it is constant
+    (an identity or no solution); None when it is not linear or cannot be evaluated exactly."""
+    points = _POINTS
+    values = [_difference(eq, p) for p in points]
+    if any(v is None for v in values):
+        return None
+    slope = (values[1] - values[0]) / (points[1] - points[0])
+    if any(values[i] - values[0] != slope * (points[i] - points[0]) for i in range(2, len(points))):
+        return None
+    if slope == 0:
+        return "flat"
+    return -values[0] / slope
+
+
+def _equations(chain: Chain, ex: Extraction, cx: CheckContext) -> list[Equation]:
+    """The links of a chain that are equations in one unknown (identities such as `2(x + 3) = 2x + 6`
+    included; they are told apart when solved)."""
+    trees = [side_tree(s, cx) for s in chain.sides]
+    out = []
+    for i in range(len(chain.sides) - 1):
+        left, right = trees[i], trees[i + 1]
+        if left is None or right is None:
+            continue
+        syms = free_symbols(left) | free_symbols(right)
+        if len(syms) != 1:
+            continue
+        span = (ex.tokens[chain.sides[i].start].start, ex.tokens[chain.sides[i + 1].end - 1].end)
+        out.append(Equation(next(iter(syms)), left, right, span))
+    return out
+
+
+@lru_cache(maxsize=1024)
+def problem_equation(problem: str, unknowns: frozenset[str]) -> Equation | None:
+    """The problem's own equation when it states exactly one, in one unknown ("Solve 3x + 5 = 20.")."""
+    ex = extract(problem[:2000], unknowns)
+    found = []
+    for chain in ex.chains:
+        if not chain.asserted or any(s.opaque for s in chain.sides):
+            continue
+        trees = [_plain_tree(s) for s in chain.sides]
+        for i in range(len(trees) - 1):
+            if trees[i] is not None and trees[i + 1] is not None:
+                syms = free_symbols(trees[i]) | free_symbols(trees[i + 1])
+                if len(syms) == 1:
+                    found.append(Equation(next(iter(syms)), trees[i], trees[i + 1], (0, 0), given=True))
+    return found[0] if len(found) == 1 else None
+
+
+def _plain_tree(side) -> tuple | None:
+    try:
+        return to_tree(side.source, tuple(side.numbers))
+    except Rejected:
+        return None
+
+
+def _relation(a: Equation, b: Equation, cx: CheckContext) -> str | None:
+    """How the solution sets of two equations in the same unknown relate: "nested" (one holds the other),
+    "disjoint", "overlap" (some shared, neither holds the other), or None when unknown or when either is
+    an identity or has no solution."""
+    ra, rb = linear_root(a), linear_root(b)
+    if "flat" in (ra, rb):
+        return None
+    if ra is not None and rb is not None:
+        return "nested" if ra == rb else "disjoint"
+    payload = {
+        "var": a.var,
+        "a": tree_to_json(("sub", a.left, a.right)),
+        "b": tree_to_json(("sub", b.left, b.right)),
+    }
+    res = cx.symbolic("solution_sets", payload)
+    return None if res is None else res.get("relation")
+
+
+def _solved_by_reference(var: str, cx: CheckContext) -> bool:
+    """Equations the reference answer already judges: in an unknown it solves for, or any equation when
+    the answer is an expression (they are identities there)."""
+    ref = cx.ref
+    return ref is not None and (ref.kind == "expr" or (var in ref.unknowns and bool(ref.solutions)))
+
+
+def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: CheckContext, problem: str):
+    """For every equation link that follows another equation in the same unknown (or the problem's
+    equation): its span -> ("ok" | "invalid", detail). Alternatives ("x - 2 = 0 or x - 3 = 0") are each
+    compared with the equation before the split, and so is everything after them."""
+    previous = problem_equation(problem, cx.unknowns) if problem else None
+    last: Equation | None = None
+    anchor = previous  # the equation before the last one: what alternatives are compared with
+    split = False
+    out: dict[tuple[int, int], tuple[str, str]] = {}
+    for chain in chains:
+        if not chain.asserted or chain.question:
+            continue
+        for eq in _equations(chain, ex, cx):
+            if _solved_by_reference(eq.var, cx):
+                continue
+            s_start = ex.sentences[ex.sentence_of[chain.sides[0].start]][0]
+            if _TRIAL.search(text_norm[s_start : eq.span[0]]):
+                continue
+            if last is not None and _ALTERNATIVE.fullmatch(text_norm[last.span[1] : eq.span[0]]):
+                split, previous = True, anchor
+            if previous is not None and previous.var == eq.var:
+                relation = _relation(previous, eq, cx)
+                if relation in ("disjoint", "overlap"):
+                    where = "the problem's equation" if previous.given else "the equation before it"
+                    shared = "no solution" if relation == "disjoint" else "not the same solutions"
+                    out[eq.span] = ("invalid", f"has {shared} in common with {where}")
+                elif relation == "nested":
+                    out[eq.span] = ("ok", "")
+            last = eq
+            if not split and linear_root(eq) != "flat":
+                anchor, previous = previous, eq
+    return out
