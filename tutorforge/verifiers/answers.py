@@ -25,8 +25,9 @@ RESULT = "result"
 
 _MAX_WORDS_AFTER = 10
 _PHRASE_WORDS = re.compile(
-    r"\b(?:(?:final\s+|correct\s+|right\s+)?answer\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)"
-    r"|(?:is|was)\s+the\s+(?:final\s+)?answer)\s*(?:just\s+|exactly\s+)?$",
+    r"\b(?:(?:final\s+|correct\s+|right\s+)?answer(?P<long>\s+(?:to|for|of)\s+(?:the|this|our)\s+"
+    r"(?:problem|question))?\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)"
+    r"|(?:is|was)\s+the\s+(?:final\s+)?answer)\s*(?:still\s+|just\s+|exactly\s+)?\$?\s*$",
     re.I,
 )
 # a clause that concludes: a marker at the start of the sentence or after a comma, or a lead right
@@ -38,7 +39,7 @@ _MARKER = re.compile(
 )
 _LEAD = re.compile(
     r"\b(?:it\s+is|it's|it\s+would\s+be|it\s+will\s+be|that's|that\s+is|that\s+would\s+be|that\s+makes|"
-    r"which\s+makes|making|(?:comes|came|works\s+out|worked\s+out|adds\s+up|add\s+up)\s+to|"
+    r"which\s+makes|making|which\s+is|which\s+was|which\s+would\s+be|(?:comes|came|works\s+out|worked\s+out|adds\s+up|add\s+up)\s+to|"
     r"(?:a|the)\s+total\s+(?:is|was|of|would\s+be)|the\s+total(?:\s+[a-z']+){1,6}\s+(?:is|was|would\s+be|will\s+be))\s+(?:a\s+total\s+of\s+|exactly\s+|just\s+)?\$?\s*$",
     re.I,
 )
@@ -59,20 +60,24 @@ def _token_at(ex: Extraction, char: int) -> int | None:
     return next((i for i, t in enumerate(ex.tokens) if t.start >= char), None)
 
 
-def _word_answers(ex: Extraction) -> list[Answer]:
-    """ "The answer is seven": a number in words right after an answer phrase."""
+def _more_phrases(ex: Extraction) -> list[Answer]:
+    """ "The answer is seven", "the correct answer to the problem is $94": the answer phrases `claims.py`
+    does not read (a number in words; an answer "to the problem")."""
     out = []
     text = ex.norm.text
-    for m in WORD_RUN.finditer(text):
-        before = text[max(0, m.start() - 60) : m.start()]
+    found = [(m.start(), m.end(), word_value(m.group())) for m in WORD_RUN.finditer(text)]
+    found += [(t.start, t.end, None) for t in ex.tokens if t.kind == "num" and not t.mulword]
+    for start, end, value in found:
+        before = text[max(0, start - 80) : start]
         phrase = _PHRASE_WORDS.search(before)
-        value = word_value(m.group())
-        k = _token_at(ex, m.start())
-        if phrase is None or value is None or k is None:
+        k = _token_at(ex, start)
+        if phrase is None or k is None or (value is None and not phrase.group("long")):
             continue
-        side = Side(k, k + 1, "n_0", [value], bare_number=True)
-        start = m.start() - (len(before) - phrase.start())
-        out.append(Answer("phrase", (start, m.end()), values=[side]))
+        side = Side(k, k + 1, "n_0", [value], bare_number=True) if value is not None else _value_at(ex, k)
+        if side is None:
+            continue
+        end = end if value is not None else ex.tokens[side.end - 1].end
+        out.append(Answer("phrase", (start - (len(before) - phrase.start()), end), values=[side]))
     return out
 
 
@@ -100,17 +105,22 @@ def _last_value(ex: Extraction) -> tuple[int, int, Side] | None:
         return m.start() + offset, m.end() + offset, Side(k, k + 1, "n_0", [value], bare_number=True)
     if not nums:
         return None
-    side = _value_at(ex, nums[-1])
+    k = nums[-1]
+    # the value that ends with the last number: "2/5" starts two tokens before it
+    sides = (_value_at(ex, s) for s in (k - 2, k) if s >= 0)
+    side = next((sd for sd in sides if sd is not None and sd.start <= k < sd.end), None)
     if side is None:
         return None
     return ex.tokens[side.start].start, ex.tokens[side.end - 1].end, side
 
 
-def _clause_begin(ex: Extraction, start: int, end: int, value_token: int, info: ProblemInfo) -> int | None:
+def _clause_begin(
+    ex: Extraction, start: int, end: int, value_token: int, info: ProblemInfo, head_end: int | None = None
+) -> int | None:
     """Where the concluding clause that ends with the value at [start, end) begins, None when the value
-    does not close one: a marker or lead before it, only a few plain words after it, no condition,
-    suggestion, denial or question around it, and no rate or share after it that the problem's question
-    does not ask for ("per month")."""
+    does not close one: a marker or lead before it (before `head_end`, where the computation reaching the
+    value starts), only a few plain words after it, no condition, suggestion, denial or question around
+    it, and no rate or share after it that the problem's question does not ask for ("per month")."""
     text = ex.norm.text
     s_start, s_end = ex.sentences[ex.sentence_of[value_token]]
     if "?" in text[s_start:s_end]:
@@ -119,7 +129,7 @@ def _clause_begin(ex: Extraction, start: int, end: int, value_token: int, info: 
     tail = text[end : min([s_end, *ends])]
     if len(re.findall(r"[A-Za-z']+", tail)) > _MAX_WORDS_AFTER or re.search(r"[^\sA-Za-z'.!]", tail):
         return None
-    head = text[s_start:start]
+    head = text[s_start : start if head_end is None else max(s_start, head_end)]
     markers = list(_MARKER.finditer(head))
     lead = _LEAD.search(head[-60:])
     if not markers and lead is None:
@@ -140,9 +150,11 @@ def _closing(ex: Extraction, taken: list[Answer], info: ProblemInfo) -> list[Ans
     start, end, side = found
     if any(a.span[0] <= start < a.span[1] for a in taken):
         return []
-    if any(c.span[0] <= start < c.span[1] and c.sides[-1].start != side.start for c in ex.chains):
+    chain = next((c for c in ex.chains if c.span[0] <= start < c.span[1]), None)
+    if chain is not None and chain.sides[-1].start != side.start:
         return []  # a number inside a computation, not its result
-    begin = _clause_begin(ex, start, end, side.start, info)
+    head_end = None if chain is None else ex.tokens[chain.sides[0].start].start
+    begin = _clause_begin(ex, start, end, side.start, info, head_end)
     return [] if begin is None else [Answer("clause", (begin, end), values=[side])]
 
 
@@ -187,7 +199,7 @@ def stated_answers(
     ex: Extraction, info: ProblemInfo, role: str, prior_teacher: str | None = None
 ) -> list[Answer]:
     """Every answer statement of a turn, one per stated value; computation results last."""
-    answers = ex.answers + _word_answers(ex)
+    answers = ex.answers + _more_phrases(ex)
     explicit = [a for a in answers if a.how in ("phrase", "boxed")]
     answers = [
         a
