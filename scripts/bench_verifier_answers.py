@@ -11,6 +11,8 @@ Prints, for MathDial's 599 test dialogues (labels taken from the data, not from 
   answer) that are flagged `wrong_final_answer`; `wrong_final_answer` flags on student turns whose stated
   value is an intermediate result of the reference solution and that do not call it the answer (false
   flags);
+- algebra: `invalid_step` flags on student equations that share no solution with the equation before
+  them, with examples to read;
 - teacher answers: `wrong_final_answer` flags on teacher turns, with examples to read;
 - early answers: teacher turns holding the reference answer before any student turn has, flagged
   `reveals_answer`; `reveals_answer` flags on teacher turns that do not hold it in digits (false flags);
@@ -102,6 +104,7 @@ def run(path: Path, show: int) -> None:
     teacher_wrong, reveals, reveals_ok = Tally(show), Tally(show), Tally(show)
     refs_clean, students_flagged = Tally(show), Tally(show)
     affirm_real_ok = Tally(show)
+    algebra = Tally(show)
     for row in rows:
         answer = Fraction(row["ground_truth"].strip().splitlines()[-1].strip().replace(",", ""))
         wrong = numbers(row["student_incorrect_solution"].strip().splitlines()[-1])
@@ -123,6 +126,8 @@ def run(path: Path, show: int) -> None:
                     if len(wrong_turns) < len(rows) and not any(q is row for q, _ in wrong_turns):
                         wrong_turns.append((row, text))
                 for f in verdict.flags:
+                    if f.kind == "invalid_step" and "in common with" in f.detail:
+                        algebra.add(False, f"{label} -> {f.claim}")
                     said = stated(f.detail)
                     explicit = re.search(r"answer|\\boxed", f.claim, re.I)  # "the answer is 14": not a step
                     if f.kind == "wrong_final_answer" and said and said <= mids and not explicit:
@@ -156,6 +161,8 @@ def run(path: Path, show: int) -> None:
     print(student_wrong.line("student turn stating the wrong answer: wrong_final_answer"))
     print(f"  {'intermediate result flagged wrong_final_answer (false)':<58} {intermediate_ok.total}")
     print("\n".join(f"      {e[:220]!r}" for e in intermediate_ok.examples))
+    print(f"  {'student algebra steps flagged invalid_step (to read)':<58} {algebra.total}")
+    print("\n".join(f"      {e[:220]!r}" for e in algebra.examples))
     print(f"  {'teacher turns flagged wrong_final_answer (to read)':<58} {teacher_wrong.total}")
     print("\n".join(f"      {e[:220]!r}" for e in teacher_wrong.examples))
     print(reveals.line("teacher turn with the answer before the student: reveals"))

@@ -4,9 +4,10 @@ equation, compared by their solution sets.
 A step from one equation to the next is valid when one solution set holds the other: an equivalent
 rewrite, a consequence (squaring adds roots) or a choice among roots ("x = 5" after "x^2 = 25"). A
 step whose solution set shares nothing with the last one's is an `invalid_step` ("3x + 5 = 20", then
-"3x = 25"). Linear equations are solved exactly in-process; others go to the worker pool (sympy's
-solution sets over the reals, within the claim timeout). Identities, equations with no solution, several
-unknowns and anything not fully parsed are left alone.
+"3x = 25"). Only rational equations are compared (numbers, one symbol, + - × ÷, whole powers): linear
+ones are solved exactly in-process, others in the worker pool (sympy's solution sets over the reals,
+within the claim timeout). Identities, equations with no solution, several unknowns, units, functions
+and anything not fully parsed are left alone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _TRIAL = re.compile(
     r"let|say|when|whether|guess|instead|not|example|another|similarly)\b[^.!?\n]*$",
     re.I,
 )
+_SOLVING = re.compile(r"\b(?:equation|solv\w*)\b", re.I)
 _ALTERNATIVE = re.compile(r"[\s,]*or[\s,]*", re.I)
 _POINTS = (Fraction(0), Fraction(1), Fraction(2), Fraction(-3, 7), Fraction(11, 5), Fraction(-29, 3))
 
@@ -40,6 +42,7 @@ class Equation:
     right: tuple
     span: tuple[int, int]
     given: bool = False  # the problem's own equation
+    decimals: int = 0  # digits of a written decimal on one side ("x = 34.72"): its root may be rounded
 
 
 def _difference(eq: Equation, at: Fraction) -> Fraction | None:
@@ -75,11 +78,37 @@ def _equations(chain: Chain, ex: Extraction, cx: CheckContext) -> list[Equation]
         if left is None or right is None:
             continue
         syms = free_symbols(left) | free_symbols(right)
-        if len(syms) != 1:
+        if len(syms) != 1 or not (rational(left) and rational(right)):
             continue
+        if any(s.unit for s in chain.sides[i : i + 2]):
+            continue  # "x = 0.20, which is x = 20 cents": a change of unit, not a step
         span = (ex.tokens[chain.sides[i].start].start, ex.tokens[chain.sides[i + 1].end - 1].end)
-        out.append(Equation(next(iter(syms)), left, right, span))
+        decimals = (
+            max(s.decimals for s in chain.sides[i : i + 2] if s.bare_number)
+            if any(s.bare_number for s in chain.sides[i : i + 2])
+            else 0
+        )
+        out.append(Equation(next(iter(syms)), left, right, span, decimals=decimals))
     return out
+
+
+def rational(tree: tuple) -> bool:
+    """Whether a tree is a rational function: numbers, symbols, + - × ÷ and whole powers up to 12."""
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        tag = n[0]
+        if tag in ("num", "sym"):
+            continue
+        if tag == "neg":
+            stack.append(n[1])
+        elif tag in ("add", "sub", "mul", "div"):
+            stack.extend((n[1], n[2]))
+        elif tag == "pow" and n[2][0] == "num" and n[2][1].denominator == 1 and 0 <= n[2][1] <= 12:
+            stack.append(n[1])
+        else:
+            return False
+    return True
 
 
 @lru_cache(maxsize=1024)
@@ -92,7 +121,12 @@ def problem_equation(problem: str, unknowns: frozenset[str]) -> Equation | None:
             continue
         trees = [_plain_tree(s) for s in chain.sides]
         for i in range(len(trees) - 1):
-            if trees[i] is not None and trees[i + 1] is not None:
+            if (
+                trees[i] is not None
+                and trees[i + 1] is not None
+                and rational(trees[i])
+                and rational(trees[i + 1])
+            ):
                 syms = free_symbols(trees[i]) | free_symbols(trees[i + 1])
                 if len(syms) == 1:
                     found.append(Equation(next(iter(syms)), trees[i], trees[i + 1], (0, 0), given=True))
@@ -114,7 +148,9 @@ def _relation(a: Equation, b: Equation, cx: CheckContext) -> str | None:
     if "flat" in (ra, rb):
         return None
     if ra is not None and rb is not None:
-        return "nested" if ra == rb else "disjoint"
+        decimals = max(a.decimals, b.decimals)
+        tolerance = Fraction(1, 2 * 10**decimals) if decimals else 0
+        return "nested" if abs(ra - rb) <= tolerance else "disjoint"
     payload = {
         "var": a.var,
         "a": tree_to_json(("sub", a.left, a.right)),
@@ -149,6 +185,12 @@ def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: Check
             s_start = ex.sentences[ex.sentence_of[chain.sides[0].start]][0]
             if _TRIAL.search(text_norm[s_start : eq.span[0]]):
                 continue
+            if (
+                free_symbols(eq.left)
+                and free_symbols(eq.right)
+                and not _SOLVING.search(text_norm, s_start, eq.span[1])
+            ):
+                continue  # "he earned 1.5(2/3x) = 3x/2 dollars": a rewrite, not an equation being solved
             if last is not None and _ALTERNATIVE.fullmatch(text_norm[last.span[1] : eq.span[0]]):
                 split, previous = True, anchor
             if previous is not None and previous.var == eq.var:

@@ -49,7 +49,9 @@ _NOT_CONCLUDING = re.compile(
     r"not|isn't|wasn't|aren't|no)\b|\?",
     re.I,
 )
-_NOT_A_TOTAL = re.compile(r"\b(?:per|each|every|than|times|of|a|an|more|less|fewer|percent)\b", re.I)
+_FILLER = frozenset(
+    "in the all total altogether overall now then left over exactly only just dollars dollar".split()
+)
 _REPLY = re.compile(
     r"(?:(?:it\s+is|it's|that's|that\s+is|i\s+got|i\s+think\s+it's)\s+)?(\S.*?)[.!]?", re.I | re.S
 )
@@ -137,9 +139,16 @@ def _clause_begin(
     begin = s_start + (markers[-1].start() if markers else len(head) - len(head[-60:]) + lead.start())
     if _NOT_CONCLUDING.search(text, begin, start) or _NOT_CONCLUDING.search(tail):
         return None
-    if any(m.group().lower() not in info.asked for m in _NOT_A_TOTAL.finditer(tail)):
+    # what follows the value names what the question asks for ("120 stickers", "$1095 per month"), not
+    # another quantity ("12 windows in the bedrooms")
+    if any(not _asked(w, info) for w in re.findall(r"[A-Za-z']+", tail)):
         return None
     return begin
+
+
+def _asked(word: str, info: ProblemInfo) -> bool:
+    w = word.lower()
+    return w in _FILLER or w in info.asked or w.rstrip("s") in info.asked or f"{w}s" in info.asked
 
 
 def _closing(ex: Extraction, taken: list[Answer], info: ProblemInfo) -> list[Answer]:

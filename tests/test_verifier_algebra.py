@@ -1,0 +1,96 @@
+"""Algebra steps: consecutive equations in one unknown, and the first against the problem's own equation.
+Cases that must be flagged `invalid_step` and cases that must not, by hand and from MathDial (by qid)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tutorforge.verifiers import VerifyContext, close, verify_turn
+
+MATHDIAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mathdial" / "test.jsonl"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pool():
+    yield
+    close()
+
+
+def _invalid(text: str, problem: str, answer: str | None = None, role: str = "student") -> list[str]:
+    verdict = verify_turn(text, role, VerifyContext(problem, answer))
+    return [f.claim for f in verdict.flags if f.kind == "invalid_step"]
+
+
+# (text, problem, reference answer, the claims that must be flagged invalid_step)
+CASES = [
+    # against the problem's own equation, with or without a reference answer
+    ("3x = 25", "Solve 3x + 5 = 20.", None, ["3x = 25"]),
+    ("3x = 25", "Solve 3x + 5 = 20.", "x = 5", ["3x = 25"]),
+    ("3x = 15", "Solve 3x + 5 = 20.", None, []),
+    ("3x = 15, so x = 5", "Solve 3x + 5 = 20.", None, []),
+    ("3x = 15, so x = 6", "Solve 3x + 5 = 20.", None, ["x = 6"]),
+    ("3x = 15", "If 3x + 5 = 20, what is 2x?", "10", []),
+    ("3x = 25", "If 3x + 5 = 20, what is 2x?", "10", ["3x = 25"]),
+    ("2(x + 3) = 2x + 6 = 14 so 2x = 8 and x = 4", "Solve 2(x + 3) = 14.", None, []),
+    ("2x + 6 = 14 so 2x = 20", "Solve 2(x + 3) = 14.", None, ["2x = 20"]),
+    # consecutive equations in the turn
+    ("3x + 5 = 20\n3x = 25\nx = 25/3", "Solve for x.", None, ["3x = 25"]),
+    ("3x + 5 = 20\n3x = 15\nx = 5", "Solve for x.", None, []),
+    ("x/4 = 3, so x = 12", "Find x.", None, []),
+    ("x/4 = 3, so x = 3/4", "Find x.", None, ["x = 3/4"]),
+    # consequences, choices among roots and case splits are valid steps
+    ("x^2 = 25 so x = 5", "Solve x^2 = 25.", None, []),
+    ("x = 3 so x^2 = 9", "Find x.", None, []),
+    ("(x-2)(x-3) = 0 so x - 2 = 0 or x - 3 = 0, so x = 2 or x = 3", "Solve x^2 - 5x + 6 = 0.", None, []),
+    ("x^2 = 25 so x = 6", "Solve x^2 = 25.", None, ["x = 6"]),
+    ("x^2 - 5x + 6 = 0 so (x-2)(x-4) = 0", "Solve x^2 - 5x + 6 = 0.", None, ["(x-2)(x-4) = 0"]),
+    # trial values, suppositions and examples are not steps; other unknowns are left alone
+    ("If x = 3, then 3(3) + 5 = 14, which is too small.", "Solve 3x + 5 = 20.", None, []),
+    ("Let's try x = 4: 3(4) + 5 = 17.", "Solve 3x + 5 = 20.", None, []),
+    ("x + y = 5 and x - y = 1", "Solve the system.", None, []),
+    ("2y = 8 so y = 4", "Solve 3x + 5 = 20.", None, []),
+]
+
+
+@pytest.mark.parametrize("text,problem,answer,flagged", CASES, ids=[c[0][:40] for c in CASES])
+def test_algebra_steps(text, problem, answer, flagged):
+    assert _invalid(text, problem, answer) == flagged
+
+
+def test_teacher_steps_are_checked_too():
+    assert _invalid("Subtract 5: 3x = 25.", "Solve 3x + 5 = 20.", None, role="teacher") == ["3x = 25"]
+    assert _invalid("Is 3x = 25 right?", "Solve 3x + 5 = 20.", None, role="teacher") == []
+
+
+needs_mathdial = pytest.mark.skipif(not MATHDIAL.exists(), reason="../shared/data/mathdial is absent")
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict:
+    if not MATHDIAL.exists():
+        return {}
+    return {r["qid"]: r for r in map(json.loads, MATHDIAL.open(encoding="utf-8"))}
+
+
+@needs_mathdial
+def test_mathdial_student_algebra(rows):
+    """Real students' equations (MathDial, CC BY-SA 4.0): a wrong set-up solved correctly is not an invalid
+    step; a wrong solving step is."""
+    row = rows[6000025]
+    assert _invalid(row["student_incorrect_solution"], row["question"], "10") == []
+    text = "x + 5 = 9 \n\nSubtracting 5 from both sides: \n\nx = 14"
+    assert _invalid(text, row["question"], "10") == ["x = 14"]
+    row = rows[6000047]
+    assert _invalid("8/4 = x/8, so x = 2.", row["question"], "16") == ["x = 2"]
+    assert _invalid("8/4 = x/8, so x = 16.", row["question"], "16") == []
+
+
+@needs_mathdial
+def test_mathdial_reference_algebra_is_clean(rows):
+    """The reference solutions that solve an equation (5000498: X = $180) raise no invalid step."""
+    for row in rows.values():
+        answer = row["ground_truth"].strip().splitlines()[-1].strip()
+        assert _invalid(row["ground_truth"], row["question"], answer, role="teacher") == [], row["qid"]
