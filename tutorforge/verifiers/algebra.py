@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from tutorforge.verifiers.checks import CheckContext, side_tree
+from tutorforge.verifiers.checks import CheckContext
 from tutorforge.verifiers.claims import Chain, Extraction, extract
 from tutorforge.verifiers.numeric import EvalError, evaluate, free_symbols, tree_to_json
 from tutorforge.verifiers.safeparse import Rejected, to_tree
@@ -71,7 +71,7 @@ def linear_root(eq: Equation) -> Fraction | None | str:
 def _equations(chain: Chain, ex: Extraction, cx: CheckContext) -> list[Equation]:
     """The links of a chain that are equations in one unknown (identities such as `2(x + 3) = 2x + 6`
     included; they are told apart when solved)."""
-    trees = [side_tree(s, cx) for s in chain.sides]
+    trees = [None if s.opaque else _plain_tree(s) for s in chain.sides]  # opaque LaTeX: not rational
     out = []
     for i in range(len(chain.sides) - 1):
         left, right = trees[i], trees[i + 1]

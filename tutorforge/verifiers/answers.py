@@ -11,6 +11,7 @@ not a wrong final answer unless the turn says it is the answer.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from tutorforge.verifiers.claims import Answer, Extraction, _asserted, conclusion_answer
 from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
@@ -59,7 +60,9 @@ _ASKS_ANSWER = re.compile(r"\banswer\b|\bhow\s+(?:many|much)\b|\bfinal\b|\bso\s+
 
 
 def _token_at(ex: Extraction, char: int) -> int | None:
-    return next((i for i, t in enumerate(ex.tokens) if t.start >= char), None)
+    """The first token starting at or after a character."""
+    k = bisect_left(ex.tokens, char, key=lambda t: t.start)
+    return k if k < len(ex.tokens) else None
 
 
 def _more_phrases(ex: Extraction) -> list[Answer]:
