@@ -116,7 +116,11 @@ TEACHER = [
     ("So the answer is twelve.", APPLES, "12", False, True),
     ("It is 2/5.", FIFTHS, "2/5", False, True),
     ("3 x 28 = 84, so they cost $84.", PENS, "84", False, True),
+    ("So he had 13 apples at first.", APPLES, "12", True, False),
+    ("So he had 12 apples at first.", APPLES, "12", False, True),
+    ("They need 72/8 = 9 boxes", "Each box holds 8. How many boxes hold 72 pencils?", "9", False, True),
     ("Is the answer 13?", APPLES, "12", False, False),
+    ("If he had 13 apples, would he have 9 left?", APPLES, "12", False, False),
     ("So he has 8 left after eating 4. How many did he eat?", APPLES, "12", False, False),
     ("What do you get if you add 8 and 4?", APPLES, "12", False, False),
 ]

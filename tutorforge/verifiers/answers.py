@@ -203,7 +203,7 @@ def _results(ex: Extraction) -> list[Answer]:
     return [
         Answer(RESULT, c.span, values=[c.sides[-1]], asserted=c.asserted, question=c.question)
         for c in ex.chains
-        if c.sides[-1].bare_number and not c.sides[0].bare_number
+        if c.sides[-1].bare_number and (c.sides[0].fraction or not c.sides[0].bare_number)
     ]
 
 
