@@ -3,14 +3,10 @@ Cases that must be flagged `invalid_step` and cases that must not, by hand and f
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from mathdial_data import mathdial_rows, needs_mathdial
 
 from tutorforge.verifiers import VerifyContext, close, verify_turn
-
-MATHDIAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mathdial" / "test.jsonl"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -65,14 +61,9 @@ def test_teacher_steps_are_checked_too():
     assert _invalid("Is 3x = 25 right?", "Solve 3x + 5 = 20.", None, role="teacher") == []
 
 
-needs_mathdial = pytest.mark.skipif(not MATHDIAL.exists(), reason="../shared/data/mathdial is absent")
-
-
 @pytest.fixture(scope="module")
 def rows() -> dict:
-    if not MATHDIAL.exists():
-        return {}
-    return {r["qid"]: r for r in map(json.loads, MATHDIAL.open(encoding="utf-8"))}
+    return mathdial_rows()
 
 
 @needs_mathdial

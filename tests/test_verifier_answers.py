@@ -3,15 +3,11 @@ cases that must be flagged and cases that must not, by hand and from MathDial (b
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from mathdial_data import mathdial_rows, needs_mathdial
 
 from tutorforge.verifiers import PriorTurn, VerifyContext, close, verify_turn
 from tutorforge.verifiers.numwords import word_value
-
-MATHDIAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "mathdial" / "test.jsonl"
 
 APPLES = "Tom had some apples. He ate 4 and has 8 left. How many apples did he have at first?"
 PENS = "Pens cost $3 each. How much do 28 pens cost?"
@@ -143,14 +139,10 @@ def test_numbers_in_words():
 
 # ---- MathDial excerpts (CC BY-SA 4.0), by qid -------------------------------------------------------
 
-needs_mathdial = pytest.mark.skipif(not MATHDIAL.exists(), reason="../shared/data/mathdial is absent")
-
 
 @pytest.fixture(scope="module")
 def rows() -> dict:
-    if not MATHDIAL.exists():
-        return {}
-    return {r["qid"]: r for r in map(json.loads, MATHDIAL.open(encoding="utf-8"))}
+    return mathdial_rows()
 
 
 def _mathdial(rows, qid: int, text: str, role: str, prior: str = "") -> list[str]:
