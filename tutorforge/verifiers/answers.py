@@ -25,6 +25,7 @@ EXPLICIT = frozenset({"phrase", "boxed", "lastline", "solutions"})
 RESULT = "result"
 
 _MAX_WORDS_AFTER = 10
+_ANSWER_WORD = re.compile(r"answer", re.I)
 _PHRASE_WORDS = re.compile(
     r"\b(?:(?:final\s+|correct\s+|right\s+)?answer(?P<long>\s+(?:to|for|of)\s+(?:the|this|our)\s+"
     r"(?:problem|question))?\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)"
@@ -40,8 +41,12 @@ _MARKER = re.compile(
 )
 _LEAD = re.compile(
     r"\b(?:it\s+is|it's|it\s+would\s+be|it\s+will\s+be|that's|that\s+is|that\s+would\s+be|that\s+makes|"
-    r"which\s+makes|making|which\s+is|which\s+was|which\s+would\s+be|(?:comes|came|works\s+out|worked\s+out|adds\s+up|add\s+up)\s+to|"
-    r"(?:a|the)\s+total\s+(?:is|was|of|would\s+be)|the\s+total(?:\s+[a-z']+){1,6}\s+(?:is|was|would\s+be|will\s+be))\s+(?:a\s+total\s+of\s+|exactly\s+|just\s+)?\$?\s*$",
+    r"which\s+makes|making|which\s+is|which\s+was|which\s+would\s+be|"
+    r"(?:comes|came|works\s+out|worked\s+out|adds\s+up|add\s+up)\s+to|"
+    r"(?:to\s+get|i\s+got|we\s+got|i\s+get|we\s+get|(?:gave|gives|give)\s+(?:me|us))|"
+    r"(?:a|the)\s+total\s+(?:is|was|would\s+be)|the\s+total(?:\s+[a-z']+){1,6}\s+(?:is|was|would\s+be|will\s+be))"
+    r"\s+(?:(?:a|the)\s+(?:[a-z']+\s+){0,3}?total\s+(?:[a-z]+\s+){0,2}?of\s+|exactly\s+|just\s+)?\$?\s*$"
+    r"|\b(?:a|the)\s+(?:[a-z']+\s+){0,3}?total\s+(?:[a-z]+\s+){0,2}?of\s+\$?\s*$",
     re.I,
 )
 # before the value: a condition, a suggestion or a denial; after it: a rate, a share or a comparison
@@ -68,10 +73,12 @@ def _token_at(ex: Extraction, char: int) -> int | None:
 def _more_phrases(ex: Extraction) -> list[Answer]:
     """ "The answer is seven", "the correct answer to the problem is $94": the answer phrases `claims.py`
     does not read (a number in words; an answer "to the problem")."""
-    out = []
+    out: list[Answer] = []
     text = ex.norm.text
+    if not _ANSWER_WORD.search(text):
+        return out
     found = [(m.start(), m.end(), word_value(m.group())) for m in WORD_RUN.finditer(text)]
-    found += [(t.start, t.end, None) for t in ex.tokens if t.kind == "num" and not t.mulword]
+    found += [(t.start, t.end, None) for t in ex.tokens if _is_number(t)]
     for start, end, value in found:
         before = text[max(0, start - 80) : start]
         phrase = _PHRASE_WORDS.search(before)
@@ -98,25 +105,30 @@ def _value_at(ex: Extraction, k: int) -> Side | None:
 def _last_value(ex: Extraction) -> tuple[int, int, Side] | None:
     """The turn's last value, digits or words: (start char, end char, side)."""
     text = ex.norm.text
-    nums = [i for i, t in enumerate(ex.tokens) if t.kind == "num" and not t.mulword]
-    words = list(WORD_RUN.finditer(text[-2000:]))
-    offset = max(0, len(text) - 2000)
-    if words and (not nums or words[-1].start() + offset > ex.tokens[nums[-1]].start):
+    k = next((i for i in range(len(ex.tokens) - 1, -1, -1) if _is_number(ex.tokens[i])), None)
+    offset = max(0, len(text) - 2000) if k is None else ex.tokens[k].end
+    words = list(WORD_RUN.finditer(text, offset))
+    if words:
         m = words[-1]
         value = word_value(m.group())
-        k = _token_at(ex, m.start() + offset)
-        if value is None or k is None:
+        w = _token_at(ex, m.start())
+        if value is None or w is None:
             return None
-        return m.start() + offset, m.end() + offset, Side(k, k + 1, "n_0", [value], bare_number=True)
-    if not nums:
+        return m.start(), m.end(), Side(w, w + 1, "n_0", [value], bare_number=True)
+    if k is None:
         return None
-    k = nums[-1]
     # the value that ends with the last number: "2/5" starts two tokens before it
-    sides = (_value_at(ex, s) for s in (k - 2, k) if s >= 0)
-    side = next((sd for sd in sides if sd is not None and sd.start <= k < sd.end), None)
+    tight = k >= 2 and ex.tokens[k - 1].value == "/" and _is_number(ex.tokens[k - 2])
+    side = _value_at(ex, k - 2) if tight else None
+    if side is None or not side.start <= k < side.end:
+        side = _value_at(ex, k)
     if side is None:
         return None
     return ex.tokens[side.start].start, ex.tokens[side.end - 1].end, side
+
+
+def _is_number(t) -> bool:
+    return t.kind == "num" and not t.mulword
 
 
 def _clause_begin(
