@@ -48,7 +48,12 @@ STUDENT_ANSWERS = [
     ("This means she started with 110 stickers.", STICKERS, "120", True),
     ("This means she started with 120 stickers.", STICKERS, "120", False),
     ("The correct answer to the problem is $94.", PENS, "84", True),
-    # a given number, a rate, a condition, a question: not a final answer
+    ("So he had 13 apples at first, which makes sense.", APPLES, "12", True),
+    ("How many dollars did she pay? So she paid $39.", "She paid. How many dollars did she pay?", "31", True),
+    # a given number, a rate, a condition, a question, a comparison, another quantity: not a final answer
+    ("So, even though 20 cents is less than 25 cents, it is more.", APPLES, "12", False),
+    ("Making a total of 30 chocolates.", APPLES, "12", False),
+    ("So the change is $0.25", "Rosie pays $1 for a $.75 candy. How many coins does she get?", "1", False),
     ("So he has 8 left after eating 4.", APPLES, "12", False),
     ("So each pen costs $3 each.", PENS, "84", False),
     ("If he has 9, then he had 13?", APPLES, "12", False),

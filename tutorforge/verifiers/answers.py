@@ -52,7 +52,7 @@ _LEAD = re.compile(
 # before the value: a condition, a suggestion or a denial; after it: a rate, a share or a comparison
 _NOT_CONCLUDING = re.compile(
     r"\b(?:if|suppose|try|would\s+you|could\s+you|can\s+you|let's|let\s+us|should|might|maybe|perhaps|"
-    r"not|isn't|wasn't|aren't|no)\b|\?",
+    r"not|isn't|wasn't|aren't|no|than|though|although|instead)\b|\?",
     re.I,
 )
 _FILLER = frozenset(
@@ -161,6 +161,13 @@ def _clause_begin(
     return begin
 
 
+_MEASURES = frozenset(
+    "year years month months week weeks day days hour hours minute minutes second seconds dollars dollar "
+    "cents cent pounds pound feet foot inches inch miles mile meters meter km kg grams liters gallons "
+    "ounces ounce".split()
+)
+
+
 def _asked(word: str, info: ProblemInfo) -> bool:
     w = word.lower()
     return w in _FILLER or w in info.asked or w.rstrip("s") in info.asked or f"{w}s" in info.asked
@@ -177,9 +184,19 @@ def _closing(ex: Extraction, taken: list[Answer], info: ProblemInfo) -> list[Ans
     chain = next((c for c in ex.chains if c.span[0] <= start < c.span[1]), None)
     if chain is not None and chain.sides[-1].start != side.start:
         return []  # a number inside a computation, not its result
+    if not _answers_the_question(side, info):
+        return []
     head_end = None if chain is None else ex.tokens[chain.sides[0].start].start
     begin = _clause_begin(ex, start, end, side.start, info, head_end)
     return [] if begin is None else [Answer("clause", (begin, end), values=[side])]
+
+
+def _answers_the_question(side: Side, info: ProblemInfo) -> bool:
+    """A value's unit fits the question: a measure or a word of the question ("30 chocolates" does not
+    answer "how many guests"), and an amount of money only when the question is not a count."""
+    if side.money and info.unit and not info.money:
+        return False
+    return not side.unit or side.unit.lower() in _MEASURES or _asked(side.unit, info)
 
 
 def _conclusions(ex: Extraction, info: ProblemInfo) -> list[Answer]:

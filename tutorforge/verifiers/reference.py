@@ -188,6 +188,7 @@ def problem_info(problem: str) -> ProblemInfo:
     m = _HOW_MANY.search(q)
     unit = m.group(1).lower() if m else ""
     money = bool(re.search(r"\bhow\s+much\b", q, re.I)) and bool(_HOW_MUCH.search(problem))
+    money = money or unit in ("dollars", "dollar", "cents")  # "How many dollars did Leah lose?"
     numbers = frozenset(t.value for t in tokenize(problem[:5000]) if t.kind == "num")
     numbers |= {value for _, _, value in word_numbers(problem[:5000])}
     asked = frozenset(re.findall(r"[a-z']+", q.lower()))
