@@ -14,8 +14,9 @@ Prints, for MathDial's 599 test dialogues (labels taken from the data, not from 
 - algebra: `invalid_step` flags on student equations that share no solution with the equation before
   them, with examples to read;
 - teacher answers: `wrong_final_answer` flags on teacher turns, with examples to read;
-- early answers: teacher turns holding the reference answer before any student turn has, flagged
-  `reveals_answer`; `reveals_answer` flags on teacher turns that do not hold it in digits (false flags);
+- early answers: teacher turns holding the reference answer (in digits) before any student turn has,
+  and those of them MathDial tags (telling), flagged `reveals_answer`; `reveals_answer` flags on teacher
+  turns that do not hold it in digits (false flags);
 - the figures that must hold: reference solutions flagged, incorrect student solutions flagged.
 
 Student and teacher turns are verified in order with the turns before them as history and the
@@ -105,6 +106,7 @@ def run(path: Path, show: int) -> None:
     refs_clean, students_flagged = Tally(show), Tally(show)
     affirm_real_ok = Tally(show)
     algebra = Tally(show)
+    reveals_tagged = Tally(show)
     for row in rows:
         answer = Fraction(row["ground_truth"].strip().splitlines()[-1].strip().replace(",", ""))
         wrong = numbers(row["student_incorrect_solution"].strip().splitlines()[-1])
@@ -116,7 +118,7 @@ def run(path: Path, show: int) -> None:
         students_flagged.add("wrong_final_answer" in kinds(student), str(row["qid"]))
         history: list[PriorTurn] = []
         answered = False
-        for role, _tag, text in turns(row):
+        for role, tag, text in turns(row):
             verdict = verify_turn(text, role, context(row, history))
             found = numbers(text)
             label = f"{row['qid']} [{role}] {text}"
@@ -144,6 +146,8 @@ def run(path: Path, show: int) -> None:
                         teacher_wrong.add(False, f"{label} -> {f.claim}")
                 if answer in found and not answered:
                     reveals.add("reveals_answer" in kinds(verdict), label)
+                    if tag == "telling":
+                        reveals_tagged.add("reveals_answer" in kinds(verdict), label)
                 elif "reveals_answer" in kinds(verdict) and answer not in found:
                     reveals_ok.add(False, f"{label} (answer {answer})")
             history.append(PriorTurn(role, text, verdict))
@@ -166,6 +170,7 @@ def run(path: Path, show: int) -> None:
     print(f"  {'teacher turns flagged wrong_final_answer (to read)':<58} {teacher_wrong.total}")
     print("\n".join(f"      {e[:220]!r}" for e in teacher_wrong.examples))
     print(reveals.line("teacher turn with the answer before the student: reveals"))
+    print(reveals_tagged.line("  of them tagged (telling) by MathDial"))
     print(f"  {'reveals_answer without the answer in the turn (false)':<58} {reveals_ok.total}")
     print("\n".join(f"      {e[:220]!r}" for e in reveals_ok.examples))
     print(refs_clean.line("reference solutions with no error flag"))
