@@ -96,6 +96,8 @@ AFFIRMATIONS = [
     ("So he had 13 apples.", "Brilliant - you've got it now!", APPLES, "12", True),
     ("So he had 12 apples.", "Brilliant - you've got it now!", APPLES, "12", False),
     ("It is 3/5", "You got it!", FIFTHS, "2/5", True),
+    ("It is 3/5", "Hi Sam, great job!", FIFTHS, "2/5", True),
+    ("It is 3/5", "Sam, not quite.", FIFTHS, "2/5", False),
     ("It is 3/5", "yeah that is correct", FIFTHS, "2/5", True),
     ("It is 3/5", "Good try, but check the numerators again.", FIFTHS, "2/5", False),
     ("It is 3/5", "Not quite. What is 1 + 1?", FIFTHS, "2/5", False),

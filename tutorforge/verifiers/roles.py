@@ -10,7 +10,7 @@ from tutorforge.verifiers.types import PriorTurn, TurnVerdict
 STUDENT_ERRORS = ("false_arithmetic", "invalid_step", "wrong_final_answer")
 
 _AFFIRM = re.compile(
-    r"^\W*(?:(?:ok|okay|alright|all\s+right|oh|so)\b\W*)?"
+    r"^\W*(?:(?:hi|hey|hello)\s+)?(?:(?-i:[A-Z][a-z]{1,15})\s*[,!]\s*)?(?:(?:ok|okay|alright|all\s+right|oh|so)\b\W*)?"
     r"(?:(?:very\s+)?(?:great|good|nice|excellent|awesome|fantastic|wonderful|brilliant|super|terrific|"
     r"outstanding|superb|amazing|lovely|cool)(?:\s+(?:job|work|thinking|going|reasoning|stuff|one))?|"
     r"that'?s\s+(?:right|correct|it|exactly\s+right|perfect|spot\s+on|true|the\s+one)|"
