@@ -229,3 +229,19 @@ def test_mathdial_teacher_reveals(rows):
         "teacher",
     )
     assert _mathdial(rows, 6000041, "Now add the 4 more windows in each house", "teacher") == []
+
+
+@needs_mathdial
+def test_mathdial_reply_to_a_teachers_computation_is_not_a_final_answer(rows):
+    """5000078: the student answers the teacher's "Can you work out 4/5 of 100?"; a correct value on the
+    student's own path, not the answer to the problem (10080)."""
+    row = rows[5000078]
+    answer = row["ground_truth"].strip().splitlines()[-1].strip()
+    text = "Sure! 4/5 of 100 is equal to 80. So 100/5 = 20 and 20 x 4 = 80."
+
+    def wrong(teacher: str) -> bool:
+        ctx = VerifyContext(row["question"], answer, [], [PriorTurn("teacher", teacher)])
+        return any(f.kind == "wrong_final_answer" for f in verify_turn(text, "student", ctx).flags)
+
+    assert not wrong("Let's think about fractions. Can you work out 4/5 of 100?")
+    assert wrong("Can you walk me through your solution?")

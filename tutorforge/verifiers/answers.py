@@ -36,7 +36,7 @@ _PHRASE_WORDS = re.compile(
 # before the value
 _MARKER = re.compile(
     r"(?:^|[,;:])\W*(?:and\s+)?(?:so|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|"
-    r"in\s+the\s+end|(?:this|that|which)\s+means|meaning)\b",
+    r"in\s+the\s+end|(?:this|that|which)\s+(?:means|meant)|meaning)\b",
     re.I,
 )
 _LEAD = re.compile(
@@ -55,12 +55,15 @@ _NOT_CONCLUDING = re.compile(
     r"not|isn't|wasn't|aren't|no|than|though|although|instead)\b|\?",
     re.I,
 )
+# words that may sit among the question's words after a value: "28 glasses of water for the week"
 _FILLER = frozenset(
-    "in the all total altogether overall now then left over exactly only just dollars dollar".split()
+    "in the a an all total altogether overall now then left over exactly only just dollars dollar "
+    "for of to at on by with from who that which".split()
 )
 _REPLY = re.compile(
     r"(?:(?:it\s+is|it's|that's|that\s+is|i\s+got|i\s+think\s+it's)\s+)?(\S.*?)[.!]?", re.I | re.S
 )
+_RATE = re.compile(r"\b(?:each|per|every)\b", re.I)
 _ASKS_ANSWER = re.compile(r"\banswer\b|\bhow\s+(?:many|much)\b|\bfinal\b|\bso\s+what\b", re.I)
 
 
@@ -154,6 +157,8 @@ def _clause_begin(
     begin = s_start + (markers[-1].start() if markers else len(head) - len(head[-60:]) + lead.start())
     if _NOT_CONCLUDING.search(text, begin, start) or _NOT_CONCLUDING.search(tail):
         return None
+    if any(m.group().lower() not in info.asked for m in _RATE.finditer(text, s_start, s_end)):
+        return None  # "she sells two half dozen for $30 each, which is $30 x 2 = $60": a rate
     # what follows the value names what the question asks for ("120 stickers", "$1095 per month"), not
     # another quantity ("12 windows in the bedrooms")
     if any(not _asked(w, info) for w in re.findall(r"[A-Za-z']+", tail)):
@@ -259,6 +264,15 @@ def stated_answers(
 def _assertion(ex: Extraction, ans: Answer) -> tuple[bool, bool]:
     k = ans.values[0].start if ans.values else 0
     return _asserted(ans.span, k, ex.norm.text, ex.sentence_of, ex.sentences)
+
+
+def sub_question(prior_teacher: str | None) -> bool:
+    """Whether the teacher's last turn asked about a computation of its own ("Can you work out 4/5 of
+    100?"), not for the answer: the student's reply then states that, not a final answer."""
+    if not prior_teacher:
+        return False
+    asked = re.findall(r"[^.?!\n]{0,300}\?", prior_teacher[-600:])
+    return any(re.search(r"\d", q) for q in asked) and not any(_ASKS_ANSWER.search(q) for q in asked)
 
 
 def on_the_way(ans: Answer, steps: tuple[str, ...], info: ProblemInfo) -> bool:

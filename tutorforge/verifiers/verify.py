@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from tutorforge.verifiers.algebra import step_outcomes
-from tutorforge.verifiers.answers import EXPLICIT, RESULT, on_the_way, stated_answers
+from tutorforge.verifiers.answers import EXPLICIT, RESULT, on_the_way, stated_answers, sub_question
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
 from tutorforge.verifiers.claims import Answer, Extraction, extract
 from tutorforge.verifiers.exprscan import Side
@@ -71,11 +71,15 @@ def _answers(ex: Extraction, ctx: VerifyContext, role: str) -> list[Answer]:
 
 def _judged(ans: Answer, role: str, ctx: VerifyContext) -> bool:
     """Whether a wrong value in this statement is a wrong final answer: always when the turn calls it the
-    answer; otherwise not when the reference solution reaches it on the way or the problem gives it, and
-    never for a teacher's closing clause, which is a summary or a hint far more often than an answer."""
+    answer; otherwise not when the reference solution reaches it on the way or the problem gives it, not
+    when the student replies to a teacher's question about something else, and never for a teacher's
+    closing clause, which is a summary or a hint far more often than an answer."""
     if ans.how in EXPLICIT:
         return True
     if role == "teacher" and ans.how != "conclusion":
+        return False
+    history = list(ctx.history or [])
+    if role == "student" and history and history[-1].role == "teacher" and sub_question(history[-1].text):
         return False
     return not on_the_way(ans, tuple(ctx.steps or ()), problem_info(ctx.problem or ""))
 
