@@ -56,6 +56,14 @@ def test_algebra_steps(text, problem, answer, flagged):
     assert _invalid(text, problem, answer) == flagged
 
 
+def test_several_unknowns_a_step_is_confirmed_never_flagged():
+    problem = "Two numbers add up to 5."
+    verdict = verify_turn("2x + 2y = 10, so x + y = 5", "student", VerifyContext(problem, None))
+    assert [f.claim for f in verdict.flags] == ["2x + 2y = 10"]  # the first is unverifiable, the step is ok
+    verdict = verify_turn("x + y = 5 and x - y = 1", "student", VerifyContext(problem, None))
+    assert not verdict.has_error and len(verdict.flags) == 2
+
+
 def test_teacher_steps_are_checked_too():
     assert _invalid("Subtract 5: 3x = 25.", "Solve 3x + 5 = 20.", None, role="teacher") == ["3x = 25"]
     assert _invalid("Is 3x = 25 right?", "Solve 3x + 5 = 20.", None, role="teacher") == []

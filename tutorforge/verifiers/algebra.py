@@ -6,8 +6,9 @@ rewrite, a consequence (squaring adds roots) or a choice among roots ("x = 5" af
 step whose solution set shares nothing with the last one's is an `invalid_step` ("3x + 5 = 20", then
 "3x = 25"). Only rational equations are compared (numbers, one symbol, + - × ÷, whole powers): linear
 ones are solved exactly in-process, others in the worker pool (sympy's solution sets over the reals,
-within the claim timeout). Identities, equations with no solution, several unknowns, units, functions
-and anything not fully parsed are left alone.
+within the claim timeout). With several unknowns a step is only confirmed, when it is the equation
+before it times a constant (exact values at random points): consecutive equations of a system differ.
+Identities, equations with no solution, units, functions and anything not fully parsed are left alone.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import lru_cache
 
 from tutorforge.verifiers.checks import CheckContext
 from tutorforge.verifiers.claims import Chain, Extraction, extract
-from tutorforge.verifiers.numeric import EvalError, evaluate, free_symbols, tree_to_json
+from tutorforge.verifiers.numeric import EvalError, evaluate, free_symbols, random_points, tree_to_json
 from tutorforge.verifiers.safeparse import Rejected, to_tree
 
 # a trial value or a supposition is not a step: "if x = 3", "try x = 4", "check x = 2"
@@ -30,14 +31,15 @@ _TRIAL = re.compile(
 )
 _SOLVING = re.compile(r"\b(?:equation|solv\w*)\b", re.I)
 _ALTERNATIVE = re.compile(r"[\s,]*or[\s,]*", re.I)
+_MAX_UNKNOWNS = 4
 _POINTS = (Fraction(0), Fraction(1), Fraction(2), Fraction(-3, 7), Fraction(11, 5), Fraction(-29, 3))
 
 
 @dataclass(frozen=True)
 class Equation:
-    """`left = right` in one unknown, with its normalized span in the turn or in the problem statement."""
+    """`left = right` with its normalized span in the turn or in the problem statement."""
 
-    var: str
+    var: str  # the unknown; several are joined by commas
     left: tuple
     right: tuple
     span: tuple[int, int]
@@ -78,7 +80,7 @@ def _equations(chain: Chain, ex: Extraction, cx: CheckContext) -> list[Equation]
         if left is None or right is None:
             continue
         syms = free_symbols(left) | free_symbols(right)
-        if len(syms) != 1 or not (rational(left) and rational(right)):
+        if not 0 < len(syms) <= _MAX_UNKNOWNS or not (rational(left) and rational(right)):
             continue
         if any(s.unit for s in chain.sides[i : i + 2]):
             continue  # "x = 0.20, which is x = 20 cents": a change of unit, not a step
@@ -88,7 +90,7 @@ def _equations(chain: Chain, ex: Extraction, cx: CheckContext) -> list[Equation]
             if any(s.bare_number for s in chain.sides[i : i + 2])
             else 0
         )
-        out.append(Equation(next(iter(syms)), left, right, span, decimals=decimals))
+        out.append(Equation(",".join(sorted(syms)), left, right, span, decimals=decimals))
     return out
 
 
@@ -140,6 +142,28 @@ def _plain_tree(side) -> tuple | None:
         return None
 
 
+def proportional(a: Equation, b: Equation) -> bool:
+    """Whether `b` is `a` times a nonzero constant ("2x + 2y = 10", then "x + y = 5"), by exact values at
+    random rational points: then both have the same solutions."""
+    ratio = None
+    agreed = 0
+    fa, fb = ("sub", a.left, a.right), ("sub", b.left, b.right)
+    for env in random_points(a.var.split(","), len(a.var), 10):
+        try:
+            va, vb = evaluate(fa, env), evaluate(fb, env)
+        except EvalError:
+            continue
+        if not (isinstance(va, Fraction) and isinstance(vb, Fraction)) or (va == 0) != (vb == 0):
+            return False
+        if va == 0:
+            continue
+        if ratio is not None and vb / va != ratio:
+            return False
+        ratio = vb / va
+        agreed += 1
+    return agreed >= 4
+
+
 def _relation(a: Equation, b: Equation, cx: CheckContext) -> str | None:
     """How the solution sets of two equations in the same unknown relate: "nested" (one holds the other),
     "disjoint", "overlap" (some shared, neither holds the other), or None when unknown or when either is
@@ -164,7 +188,8 @@ def _solved_by_reference(var: str, cx: CheckContext) -> bool:
     """Equations the reference answer already judges: in an unknown it solves for, or any equation when
     the answer is an expression (they are identities there)."""
     ref = cx.ref
-    return ref is not None and (ref.kind == "expr" or (var in ref.unknowns and bool(ref.solutions)))
+    solved = all(v in ref.unknowns for v in var.split(",")) if ref is not None else False
+    return ref is not None and (ref.kind == "expr" or (solved and bool(ref.solutions)))
 
 
 def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: CheckContext, problem: str):
@@ -174,6 +199,7 @@ def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: Check
     previous = problem_equation(problem, cx.unknowns) if problem else None
     last: Equation | None = None
     anchor = previous  # the equation before the last one: what alternatives are compared with
+    several: Equation | None = None  # the last equation in several unknowns
     split = False
     out: dict[tuple[int, int], tuple[str, str]] = {}
     for chain in chains:
@@ -182,8 +208,13 @@ def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: Check
         for eq in _equations(chain, ex, cx):
             if _solved_by_reference(eq.var, cx):
                 continue
-            s_start = ex.sentences[ex.sentence_of[chain.sides[0].start]][0]
+            s_start = max(ex.sentences[ex.sentence_of[chain.sides[0].start]][0], eq.span[0] - 200)
             if _TRIAL.search(text_norm[s_start : eq.span[0]]):
+                continue
+            if "," in eq.var:  # several unknowns: a step is only confirmed, never flagged (systems)
+                if several is not None and several.var == eq.var and proportional(several, eq):
+                    out[eq.span] = ("ok", "")
+                several = eq
                 continue
             if (
                 free_symbols(eq.left)

@@ -15,6 +15,7 @@ from bisect import bisect_left
 
 from tutorforge.verifiers.claims import Answer, Extraction, _asserted, conclusion_answer
 from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
+from tutorforge.verifiers.limits import MAX_CLAIMS
 from tutorforge.verifiers.numwords import WORD_RUN, word_value
 from tutorforge.verifiers.reference import ProblemInfo, side_value, step_values
 
@@ -245,7 +246,7 @@ def stated_answers(
     ex: Extraction, info: ProblemInfo, role: str, prior_teacher: str | None = None
 ) -> list[Answer]:
     """Every answer statement of a turn, one per stated value; computation results last."""
-    answers = ex.answers + _more_phrases(ex)
+    answers = (ex.answers + _more_phrases(ex))[:MAX_CLAIMS]
     explicit = [a for a in answers if a.how in ("phrase", "boxed")]
     answers = [
         a
