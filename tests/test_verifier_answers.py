@@ -70,6 +70,8 @@ def test_one_claim_one_flag():
     kinds = _kinds("The final answer is x = 2", "student", LINEAR, "x = 3")
     assert kinds == ["wrong_final_answer"]
     assert _kinds("So the answer is 13 apples.", "student", APPLES, "12") == ["wrong_final_answer"]
+    assert _kinds("The final answer is $\\boxed{13}$.", "student", APPLES, "12") == ["wrong_final_answer"]
+    assert _kinds("The answer is 13, so he had 13 apples.", "student", APPLES, "12") == ["wrong_final_answer"]
 
 
 def test_a_correct_intermediate_result_is_not_a_wrong_final_answer():

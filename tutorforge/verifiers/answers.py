@@ -245,16 +245,18 @@ def _results(ex: Extraction) -> list[Answer]:
 def stated_answers(
     ex: Extraction, info: ProblemInfo, role: str, prior_teacher: str | None = None
 ) -> list[Answer]:
-    """Every answer statement of a turn, one per stated value; computation results last."""
-    answers = (ex.answers + _more_phrases(ex))[:MAX_CLAIMS]
-    explicit = [a for a in answers if a.how in ("phrase", "boxed")]
-    answers = [
-        a
-        for a in answers
-        if a.how in ("phrase", "boxed")
-        or not any(e.span[0] <= a.span[0] and a.span[1] <= e.span[1] for e in explicit)
-    ]
+    """Every answer statement of a turn, one per statement and value: a phrase before a box before the
+    rest, and a closing clause repeating a value already stated is the same answer. Computation results
+    last."""
+    rank = {"phrase": 0, "boxed": 1}
+    found = sorted((ex.answers + _more_phrases(ex))[:MAX_CLAIMS], key=lambda a: rank.get(a.how, 2))
+    answers: list[Answer] = []
+    for a in found:
+        if not any(k.span[0] < a.span[1] and a.span[0] < k.span[1] for k in answers):
+            answers.append(a)
     more = _conclusions(ex, info) or _closing(ex, answers, info)
+    stated = {v for a in answers for v in map(side_value, a.values)}
+    more = [a for a in more if not {side_value(s) for s in a.values} <= stated]
     if role == "student" and not more and not answers:
         more = _reply(ex, prior_teacher)
     for a in more:
