@@ -54,6 +54,12 @@ STUDENT_ANSWERS = [
     ("So, even though 20 cents is less than 25 cents, it is more.", APPLES, "12", False),
     ("Making a total of 30 chocolates.", APPLES, "12", False),
     ("So the change is $0.25", "Rosie pays $1 for a $.75 candy. How many coins does she get?", "1", False),
+    # read whole or not at all: a sign, an exponent, a compound amount, LaTeX
+    ("So he has -3 apples.", "How many apples does he have?", "-3", False),
+    ("So he needs 2 hours and 30 minutes.", "How many hours does he need?", "2.5", False),
+    ("Therefore the area is 12 cm^2.", "What is the area?", "12", False),
+    ("It is $\\frac{2}{5}$.", FIFTHS, "2/5", False),
+    ("So it is $\\boxed{\\frac{3}{5}}$.", FIFTHS, "2/5", True),
     ("So he has 8 left after eating 4.", APPLES, "12", False),
     ("So each pen costs $3 each.", PENS, "84", False),
     ("If he has 9, then he had 13?", APPLES, "12", False),

@@ -126,13 +126,23 @@ def _last_value(ex: Extraction) -> tuple[int, int, Side] | None:
     side = _value_at(ex, k - 2) if tight else None
     if side is None or not side.start <= k < side.end:
         side = _value_at(ex, k)
-    if side is None:
+    if side is None or not _plain_value(ex, side.start):
         return None
     return ex.tokens[side.start].start, ex.tokens[side.end - 1].end, side
 
 
 def _is_number(t) -> bool:
     return t.kind == "num" and not t.mulword
+
+
+def _plain_value(ex: Extraction, k: int) -> bool:
+    """A value read whole: not after a sign ("-3"), not an exponent ("cm^2"), not the second part of a
+    compound amount ("2 hours and 30 minutes")."""
+    before = ex.tokens[max(0, k - 3) : k]
+    if before and before[-1].kind in ("op", "pow") and before[-1].value in ("-", "^", "±"):
+        return False
+    kinds = [t.kind for t in before]
+    return not (kinds == ["num", "word", "sep"] and before[-1].value == "and")
 
 
 def _clause_begin(
@@ -210,6 +220,8 @@ def _conclusions(ex: Extraction, info: ProblemInfo) -> list[Answer]:
     out = []
     for a in conclusion_answer(ex, info.unit, info.money, info.numbers):
         k = a.values[0].start
+        if not _plain_value(ex, k):
+            continue
         if _clause_begin(ex, ex.tokens[k].start, ex.tokens[k].end, k, info) is not None:
             out.append(a)
     return out
