@@ -50,7 +50,7 @@ _LEAD = re.compile(
     r"|\b(?:a|the)\s+(?:[a-z']+\s+){0,3}?total\s+(?:[a-z]+\s+){0,2}?of\s+\$?\s*$",
     re.I,
 )
-# before the value: a condition, a suggestion or a denial; after it: a rate, a share or a comparison
+# around the value: a condition, a suggestion, a denial, a comparison or a concession
 _NOT_CONCLUDING = re.compile(
     r"\b(?:if|suppose|try|would\s+you|could\s+you|can\s+you|let's|let\s+us|should|might|maybe|perhaps|"
     r"not|isn't|wasn't|aren't|no|than|though|although|instead)\b|\?",
@@ -150,8 +150,8 @@ def _clause_begin(
 ) -> int | None:
     """Where the concluding clause that ends with the value at [start, end) begins, None when the value
     does not close one: a marker or lead before it (before `head_end`, where the computation reaching the
-    value starts), only a few plain words after it, no condition, suggestion, denial or question around
-    it, and no rate or share after it that the problem's question does not ask for ("per month")."""
+    value starts), only words of the question after it ("$1095 per month"), no condition, suggestion,
+    denial, comparison or question around it, and no rate in its sentence the question does not ask for."""
     text = ex.norm.text
     s_start, s_end = ex.sentences[ex.sentence_of[value_token]]
     if "?" in text[s_start:s_end]:
