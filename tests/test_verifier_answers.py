@@ -203,6 +203,13 @@ MATHDIAL_STUDENTS = [
     ),
     (6000066, "That means Sally has $10 - $4.50 - $1.50 - $1 = $3 left.", False),
     (6000009, "No, the correct answer to the problem is $94.", True),
+    # a correct intermediate result, written as a percent of a fraction the solution writes
+    (
+        5000279,
+        "1/4 of the blue eggs have five pieces of candy, so the percentage of blue eggs with five pieces "
+        "of candy is 25%.",
+        False,
+    ),
 ]
 
 

@@ -161,13 +161,23 @@ def step_results(steps: tuple[str, ...]) -> dict[tuple, frozenset]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
+def written_numbers(tokens) -> set:
+    """The numbers a text writes, a tight fraction ("4/5") both as its parts and as one number."""
+    out = {t.value for t in tokens if t.kind == "num"}
+    for a, op, b in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        tight = a.end == op.start and op.end == b.start
+        if tight and op.value == "/" and a.kind == b.kind == "num" and b.value != 0:
+            out.add(a.value / b.value)
+    return out
+
+
 @lru_cache(maxsize=1024)
 def step_values(steps: tuple[str, ...]) -> frozenset:
     """Every number the reference steps write or reach: the values they combine, every side's value."""
     values: set = set()
     for step in steps:
         ex = extract(step)
-        values.update(t.value for t in ex.tokens if t.kind == "num")
+        values.update(written_numbers(ex.tokens))
         for chain in ex.chains:
             values.update(v for v in map(side_value, chain.sides) if v is not None)
     return frozenset(values)
@@ -189,7 +199,7 @@ def problem_info(problem: str) -> ProblemInfo:
     unit = m.group(1).lower() if m else ""
     money = bool(re.search(r"\bhow\s+much\b", q, re.I)) and bool(_HOW_MUCH.search(problem))
     money = money or unit in ("dollars", "dollar", "cents")  # "How many dollars did Leah lose?"
-    numbers = frozenset(t.value for t in tokenize(problem[:5000]) if t.kind == "num")
+    numbers = frozenset(written_numbers(tokenize(problem[:5000])))
     numbers |= {value for _, _, value in word_numbers(problem[:5000])}
     asked = frozenset(re.findall(r"[a-z']+", q.lower()))
     return ProblemInfo(unit=unit, money=money, numbers=numbers, asked=asked)
