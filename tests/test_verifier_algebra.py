@@ -29,12 +29,18 @@ CASES = [
     ("3x = 15, so x = 5", "Solve 3x + 5 = 20.", None, []),
     ("3x = 15, so x = 6", "Solve 3x + 5 = 20.", None, ["x = 6"]),
     ("3x = 15", "If 3x + 5 = 20, what is 2x?", "10", []),
-    ("3x = 25", "If 3x + 5 = 20, what is 2x?", "10", ["3x = 25"]),
+    ("3x = 25", "If 3x + 5 = 20, what is 2x?", "10", []),  # a condition, not an equation to solve
     ("2(x + 3) = 2x + 6 = 14 so 2x = 8 and x = 4", "Solve 2(x + 3) = 14.", None, []),
     ("2x + 6 = 14 so 2x = 20", "Solve 2(x + 3) = 14.", None, ["2x = 20"]),
     # consecutive equations in the turn
-    ("3x + 5 = 20\n3x = 25\nx = 25/3", "Solve for x.", None, ["3x = 25"]),
-    ("3x + 5 = 20\n3x = 15\nx = 5", "Solve for x.", None, []),
+    ("3x + 5 = 20, so 3x = 25, which gives x = 25/3", "Solve for x.", None, ["3x = 25"]),
+    ("3x + 5 = 20, so 3x = 15, which gives x = 5", "Solve for x.", None, []),
+    # equations on lines of their own may be a list, not a derivation; a case starts afresh
+    ("3x + 5 = 20\n3x = 25", "Solve for x.", None, []),
+    ("Case 1: x + 2 = 0 so x = -2. Case 2: x - 3 = 0 so x = 3.", "Solve (x + 2)(x - 3) = 0.", None, []),
+    # a function applied, a ratio: read in part, so not compared
+    ("S(2020) = 2 + 0 + 2 + 0 = 4, so S(2021) = 5", "Find S.", None, []),
+    ("20 : (80 + y) = 1 : 6, so 20 / (80 + y) = 1/6", "Find y.", None, []),
     ("x/4 = 3, so x = 12", "Find x.", None, []),
     ("x/4 = 3, so x = 3/4", "Find x.", None, ["x = 3/4"]),
     # consequences, choices among roots and case splits are valid steps

@@ -29,6 +29,20 @@ _TRIAL = re.compile(
     r"let|say|when|whether|guess|instead|not|example|another|similarly)\b[^.!?\n]*$",
     re.I,
 )
+_JOINS = ":+-*/^=<>·×÷"
+_COMMAND_AFTER = re.compile(r"[ $]*\.?\\(?!quad|qquad)[A-Za-z]")
+_APPLIED = re.compile(r"[A-Za-z]\s?\(")
+_DERIVES = re.compile(
+    r"\b(?:so|thus|therefore|hence|then|gives?|giving|get|gets|got|becomes?|simplif\w*|subtract\w*|add\w*|"
+    r"divid\w*|multipl\w*|solv\w*|rearrang\w*|isolat\w*|implies|means)\b|\\implies|\\Rightarrow|⇒|→|=>",
+    re.I,
+)
+_CASES = re.compile(
+    r"\b(?:case|cases|if|when|suppose|assume|alternatively|or|another|also|similarly|second|first|"
+    r"consider|check|try|instead|otherwise|either|each|other)\b",
+    re.I,
+)
+_SOLVE = re.compile(r"\bsolve\b", re.I)
 _SOLVING = re.compile(r"\b(?:equation|solv\w*)\b", re.I)
 _ALTERNATIVE = re.compile(r"[\s,]*or[\s,]*", re.I)
 _MAX_UNKNOWNS = 4
@@ -115,7 +129,11 @@ def rational(tree: tuple) -> bool:
 
 @lru_cache(maxsize=1024)
 def problem_equation(problem: str, unknowns: frozenset[str]) -> Equation | None:
-    """The problem's own equation when it states exactly one, in one unknown ("Solve 3x + 5 = 20.")."""
+    """The equation a problem asks to solve or gives as a condition, when it states exactly one, in one
+    unknown ("Solve 3x + 5 = 20.", "If 3x + 5 = 20, ..."); an equation that only sets the scene ("Let
+    f(x) = ...") is not one."""
+    if not _SOLVE.search(problem[:2000]):
+        return None
     ex = extract(problem[:2000], unknowns)
     found = []
     for chain in ex.chains:
@@ -123,6 +141,9 @@ def problem_equation(problem: str, unknowns: frozenset[str]) -> Equation | None:
             continue
         trees = [_plain_tree(s) for s in chain.sides]
         for i in range(len(trees) - 1):
+            span = (ex.tokens[chain.sides[i].start].start, ex.tokens[chain.sides[i + 1].end - 1].end)
+            if _APPLIED.search(ex.norm.text, *span) or not _bounded(ex.norm.text, span):
+                continue
             if (
                 trees[i] is not None
                 and trees[i + 1] is not None
@@ -140,6 +161,46 @@ def _plain_tree(side) -> tuple | None:
         return to_tree(side.source, tuple(side.numbers))
     except Rejected:
         return None
+
+
+def _bounded(text: str, span: tuple[int, int]) -> bool:
+    """Whether an equation stands on its own: no ratio or operator next to it, no letter or digit
+    touching it, no decimal going on after it ("231846597.\\overline{…}" is read in part)."""
+    touching = (text[span[0] - 1 : span[0]], text[span[1] : span[1] + 1])
+    if any(c.isalnum() for c in touching):
+        return False
+    head = text[max(0, span[0] - 20) : span[0]].rstrip(" $")
+    before = head[-1:]
+    after = text[span[1] : span[1] + 20].lstrip(" $")[:2]
+    if before == ":" and not head.endswith(" :"):
+        before = ""  # a label ("Subtract 5: 3x = 25"), not a ratio ("20 : (80 + y)")
+    if before and before in _JOINS + "})]":
+        return False
+    if after[:1] == "." and after[1:2] and not after[1].isspace():
+        return False  # a period that does not end the sentence: "231846597.\\overline{…}"
+    if _COMMAND_AFTER.match(text, span[1]):
+        return False  # "x = 0.\\overline{3}", "= 5\\text{ cm}": notation read in part
+    return not (after and after[0] in _JOINS + "({[")
+
+
+def _derived(text: str, before: Equation, eq: Equation) -> bool:
+    """Whether the text presents `eq` as derived from the equation before it: joined by "so",
+    "subtracting 5", "we get", "⇒", with no case, alternative or trial between (equations on lines of
+    their own may be a list); the problem's equation is followed by the turn's first one."""
+    if before.given:
+        return True
+    between = text[before.span[1] : eq.span[0]]
+    if len(between) > 160 or "=" in between or _CASES.search(between):
+        return False  # another equation between them, even one not read, breaks the derivation
+    return bool(_DERIVES.search(between))
+
+
+def _assignment(eq: Equation) -> bool:
+    """`x = 5`: a result or a case, which later equations are not derived from."""
+    for a, b in ((eq.left, eq.right), (eq.right, eq.left)):
+        if a[0] == "sym" and not free_symbols(b):
+            return True
+    return False
 
 
 def proportional(a: Equation, b: Equation) -> bool:
@@ -222,9 +283,11 @@ def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: Check
                 and not _SOLVING.search(text_norm, s_start, eq.span[1])
             ):
                 continue  # "he earned 1.5(2/3x) = 3x/2 dollars": a rewrite, not an equation being solved
+            if _APPLIED.search(text_norm, eq.span[0], eq.span[1]) or not _bounded(text_norm, eq.span):
+                continue  # "S(2020) = …" applies a function; "20 : (80 + y) = 1 : 6" is read in part
             if last is not None and _ALTERNATIVE.fullmatch(text_norm[last.span[1] : eq.span[0]]):
                 split, previous = True, anchor
-            if previous is not None and previous.var == eq.var:
+            if previous is not None and previous.var == eq.var and _derived(text_norm, previous, eq):
                 relation = _relation(previous, eq, cx)
                 if relation in ("disjoint", "overlap"):
                     where = "the problem's equation" if previous.given else "the equation before it"
@@ -233,6 +296,8 @@ def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: Check
                 elif relation == "nested":
                     out[eq.span] = ("ok", "")
             last = eq
-            if not split and linear_root(eq) != "flat":
+            if _assignment(eq):  # "x = 5" ends a derivation: what follows starts another
+                anchor = previous = None
+            elif not split and linear_root(eq) != "flat":
                 anchor, previous = previous, eq
     return out
