@@ -3,6 +3,9 @@ Cases that must be flagged `invalid_step` and cases that must not, by hand and f
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from mathdial_data import mathdial_rows, needs_mathdial
 
@@ -99,3 +102,28 @@ def test_mathdial_reference_algebra_is_clean(rows):
     for row in rows.values():
         answer = row["ground_truth"].strip().splitlines()[-1].strip()
         assert _invalid(row["ground_truth"], row["question"], answer, role="teacher") == [], row["qid"]
+
+
+PROCESSBENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "processbench"
+# Steps of ProcessBench (Apache-2.0) that experts label correct and that an earlier version flagged:
+# (split, id, step): two equations listed as a pair, roots of two factors each solved on its own line,
+# a root found then the next factor, a repeating decimal read in part, an equation set as a condition.
+PROCESSBENCH_CORRECT = [
+    ("olympiadbench", "olympiadbench-192", 1),
+    ("olympiadbench", "olympiadbench-73", 9),
+    ("olympiadbench", "olympiadbench-464", 0),
+    ("olympiadbench", "olympiadbench-11", 1),
+    ("olympiadbench", "olympiadbench-620", 3),
+    ("omnimath", "omnimath-656", 6),
+    ("omnimath", "omnimath-550", 1),
+]
+
+
+@pytest.mark.skipif(not PROCESSBENCH.exists(), reason="../shared/data/processbench is absent")
+@pytest.mark.parametrize("split,pid,step", PROCESSBENCH_CORRECT, ids=[c[1] for c in PROCESSBENCH_CORRECT])
+def test_processbench_correct_steps_are_not_flagged(split, pid, step):
+    rows = {r["id"]: r for r in json.loads((PROCESSBENCH / f"{split}.json").read_text(encoding="utf-8"))}
+    row = rows[pid]
+    assert row["label"] == -1 or row["label"] > step
+    verdict = verify_turn(row["steps"][step], "teacher", VerifyContext(row["problem"], None))
+    assert [f.claim for f in verdict.flags if f.kind == "invalid_step"] == []

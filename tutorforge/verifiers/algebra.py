@@ -1,14 +1,15 @@
-"""Algebra steps: consecutive equations in one unknown, and the first of them against the problem's own
-equation, compared by their solution sets.
+"""Algebra steps: an equation in one unknown that the text derives from the one before it ("so",
+"subtracting 5", "we get", "⇒"), and the first one against the equation the problem asks to solve,
+compared by their solution sets.
 
-A step from one equation to the next is valid when one solution set holds the other: an equivalent
-rewrite, a consequence (squaring adds roots) or a choice among roots ("x = 5" after "x^2 = 25"). A
-step whose solution set shares nothing with the last one's is an `invalid_step` ("3x + 5 = 20", then
-"3x = 25"). Only rational equations are compared (numbers, one symbol, + - × ÷, whole powers): linear
-ones are solved exactly in-process, others in the worker pool (sympy's solution sets over the reals,
-within the claim timeout). With several unknowns a step is only confirmed, when it is the equation
-before it times a constant (exact values at random points): consecutive equations of a system differ.
-Identities, equations with no solution, units, functions and anything not fully parsed are left alone.
+A step is valid when one solution set holds the other: an equivalent rewrite, a consequence (squaring
+adds roots) or a choice among roots ("x = 5" after "x^2 = 25"). A step sharing no solution, or only
+some, is an `invalid_step` ("3x + 5 = 20", so "3x = 25"). Only rational equations are compared
+(numbers, one symbol, + - × ÷, whole powers): linear ones exactly in-process, others in the worker pool
+(sympy's solution sets over the reals, within the claim timeout). Real solutions list cases, roots and
+trials side by side, so nothing is compared across a case, an alternative, a trial, another equation
+or a result, and an equation read in part is left alone. With several unknowns a step is only
+confirmed, when it is the equation before it times a constant (exact values at random points).
 """
 
 from __future__ import annotations
