@@ -107,7 +107,8 @@ def test_mathdial_reference_algebra_is_clean(rows):
 PROCESSBENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "processbench"
 # Steps of ProcessBench (Apache-2.0) that experts label correct and that an earlier version flagged:
 # (split, id, step): two equations listed as a pair, roots of two factors each solved on its own line,
-# a root found then the next factor, a repeating decimal read in part, an equation set as a condition.
+# a root found then the next factor, a repeating decimal read in part, an equation set as a condition,
+# candidates ("x = 11 or x = 15 must be correct").
 PROCESSBENCH_CORRECT = [
     ("olympiadbench", "olympiadbench-192", 1),
     ("olympiadbench", "olympiadbench-73", 9),
@@ -116,6 +117,7 @@ PROCESSBENCH_CORRECT = [
     ("olympiadbench", "olympiadbench-620", 3),
     ("omnimath", "omnimath-656", 6),
     ("omnimath", "omnimath-550", 1),
+    ("omnimath", "omnimath-986", 7),
 ]
 
 

@@ -43,6 +43,8 @@ _CASES = re.compile(
     r"consider|check|try|instead|otherwise|either|each|other)\b",
     re.I,
 )
+# "x = 11 or x = 15 must be correct": candidates, not a step
+_CANDIDATE = re.compile(r"[^.!?\n]{0,60}?\b(?:must|could|might|may)\s+be\b|[^.!?\n]{0,60}?\bpossib", re.I)
 _SOLVE = re.compile(r"\bsolve\b", re.I)
 _SOLVING = re.compile(r"\b(?:equation|solv\w*)\b", re.I)
 _ALTERNATIVE = re.compile(r"[\s,]*or[\s,]*", re.I)
@@ -271,7 +273,7 @@ def step_outcomes(text_norm: str, ex: Extraction, chains: list[Chain], cx: Check
             if _solved_by_reference(eq.var, cx):
                 continue
             s_start = max(ex.sentences[ex.sentence_of[chain.sides[0].start]][0], eq.span[0] - 200)
-            if _TRIAL.search(text_norm[s_start : eq.span[0]]):
+            if _TRIAL.search(text_norm[s_start : eq.span[0]]) or _CANDIDATE.match(text_norm, eq.span[1]):
                 continue
             if "," in eq.var:  # several unknowns: a step is only confirmed, never flagged (systems)
                 if several is not None and several.var == eq.var and proportional(several, eq):
