@@ -5,6 +5,7 @@ through Python's number parser."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from tutorforge.verifiers.lexer import KEYWORDS, Token
 from tutorforge.verifiers.limits import MAX_DEPTH, MAX_SIDE_TOKENS
@@ -36,6 +37,11 @@ class Side:
     fraction: bool = False  # a number written as a fraction ("6/8")
     unit: str = ""  # the unit word after a bare number ("15 spoons")
     special: bool = False  # derivative, integral or user function
+    cut: bool = False  # the side is one decimal written cut off ("0.333..."), good to its last place
+    any_base_log: bool = False  # a `log` with no base: 10, e or 2 depending on the writer
+    complete: bool = True  # every token next to it accounted for (claims.fully_read)
+    ambiguous: bool = False  # "4√3 / 6√3": a division followed by an implicit product, read two ways
+    remainder: Fraction | None = None  # "17 ÷ 5 = 3 remainder 2": the remainder written after the quotient
 
 
 _STARTS_PRIMARY = {"num", "var", "const", "func", "lp", "ufunc", "opaque", "deriv", "int"}
@@ -50,6 +56,7 @@ class _Scanner:
         self.side = Side(start, start, "")
         self.last: Token | None = None
         self.segment = toks[start].math if start < stop else 0
+        self.trig = 0  # inside the argument of sin/cos/tan, where a degree sign converts to radians
 
     def peek(self) -> Token | None:
         """The next token, if it is still part of the same text: an expression never crosses into or
@@ -96,13 +103,24 @@ class _Scanner:
         s = self.unary()
         while (t := self.peek()) is not None:
             saved = self.i, self.last
-            if (t.kind == "op" and t.value in "*/") or (t.kind == "of" and self._of_allowed()):
+            if t.kind == "op" and t.value == "mod":
+                self.take()
+                r = self._try(self.unary)
+                if r is None:
+                    self.i, self.last = saved
+                    break
+                self.side.operators += 1
+                s = f"f_mod({s}, {r})"
+            elif (t.kind == "op" and t.value in "*/") or (t.kind == "of" and self._of_allowed()):
                 op = t.value
                 self.take()
                 r = self._try(self.unary)
                 if r is None:
                     self.i, self.last = saved
                     break
+                nxt = self.peek()
+                if op == "/" and nxt is not None and not nxt.math and self._implicit(nxt):
+                    self.side.ambiguous = True
                 self.side.operators += 1
                 s = f"{s} {op} {r}"
             elif self._implicit(t):
@@ -153,7 +171,7 @@ class _Scanner:
     def power(self) -> str:
         base = self.postfix()
         t = self.peek()
-        if t is not None and t.kind == "op" and t.value == "^":
+        if t is not None and t.kind == "op" and t.value == "^" and self.last.kind != "word":  # "80 cm^3"
             saved = self.i, self.last
             self.take()
             e = self._try(self.unary)
@@ -175,6 +193,12 @@ class _Scanner:
                 self.take()
                 self.side.operators += 1
                 p = f"f_factorial({p})"
+            elif t.kind == "deg":
+                self.take()
+                if self.trig:
+                    p = f"(({p}) * c_pi / {self._number(Fraction(180))})"
+                elif not self.side.unit:
+                    self.side.unit = "°"
             else:
                 break
         return p
@@ -247,12 +271,25 @@ class _Scanner:
     def _func(self) -> str:
         t = self.take()
         nxt = self.peek()
-        if nxt is not None and nxt.kind == "lp":
-            return f"f_{t.value}({self._group()})"
-        if nxt is None or nxt.kind not in _STARTS_PRIMARY:
-            raise NoExpr
-        arg = self.postfix() if t.text == "√" else self.power()
-        return f"f_{t.value}({arg})"
+        trig = t.value in ("sin", "cos", "tan")
+        self.trig += trig
+        try:
+            if nxt is not None and nxt.kind == "lp":
+                arg = self._group()
+            elif nxt is None or nxt.kind not in _STARTS_PRIMARY:
+                raise NoExpr
+            else:
+                arg = self.postfix() if t.text == "√" else self.power()
+        finally:
+            self.trig -= trig
+        name = t.value
+        if name == "log":
+            self.side.any_base_log = True
+        if name.startswith("logb:"):
+            base = name[5:]
+            b = self._number(Fraction(base)) if base.isdigit() else f"s_{base}"
+            return f"(f_ln({arg}) / f_ln({b}))"
+        return f"f_{name}({arg})"
 
     def _num(self) -> str:
         t = self.take()
@@ -283,6 +320,7 @@ class _Scanner:
             self.side.fraction = True
         self.side.money = self.side.money or t.money
         self.side.percent = self.side.percent or t.decimals == -1
+        self.side.cut = self.side.cut or t.cut
         if t.mulword:
             self.side.operators += 1
         else:
