@@ -132,8 +132,9 @@ def _window_start(tokens: list[Token], k: int, floor: int) -> int:
 
 
 # Tokens that end a clause besides `=` (which chains) and punctuation: `≠` and the logical arrows.
-# `<`, `>` and `≡` do not: "a < b ≈ 0.73 < c" and "2^{10} ≡ 4" are not equalities to check.
+# `≡` does not, nor a comparison before a side: "a < b ≈ 0.73 < c" is not an equality to check.
 _RELATIONS = {"≠", "→", "⇒", "⟹", "∴"}
+_COMPARISONS = {"<", ">", "≤", "≥"}
 _LABEL_WORDS = {"so", "then", "thus", "therefore", "hence", "and", "which", "that", "since", "because", "now", "a", "an"}
 
 
@@ -144,8 +145,12 @@ def _edge(tokens: list[Token], i: int, inner: Token, left: bool) -> bool:
     t = tokens[i]
     if t.kind == "eq" or (t.kind == "other" and t.value in _RELATIONS):
         return True
+    if not left and t.kind == "other" and t.value in _COMPARISONS:
+        return True  # "6 \\cdot 14 = 84 > 0": the value is then compared
     if t.kind == "punct":
         return not (inner.math and t.math and t.value == "!")  # "!5" is a subfactorial inside math
+    if t.kind in ("lp", "rp") and t.math != inner.math:
+        return True  # "\\( 1 + 2 = 3 \\) (not a square)": a parenthesis in the prose around a LaTeX piece
     if t.kind in ("op", "lp", "rp", "pow", "bang", "deg", "func", "ufunc", "opaque"):
         return False  # an operand or an operator left unread, in this LaTeX piece or next to it
     if t.kind == "of":  # "a total of 3 + 4 = 7", but not "10% of $1.50 = …"

@@ -38,8 +38,8 @@ _SIMPLE = {
     "to": " → ",
     "Rightarrow": " → ",
     "implies": " → ",
-    "quad": " ",
-    "qquad": " ",
+    "quad": " ; ",
+    "qquad": " ; ",
     "displaystyle": " ",
     "textstyle": " ",
     "limits": " ",
@@ -251,7 +251,7 @@ def _translate(w: _Writer, i: int, j: int) -> None:
         elif c == "}":
             w.emit(")", i)
             i += 1
-        elif c == "&":
+        elif c in "&~":
             w.emit(" ", i)
             i += 1
         elif c == "_":
@@ -358,6 +358,10 @@ def _command(w: _Writer, i: int, j: int) -> int:
         _translate(w, g[0], g[1])
         w.emit(") ", g[2] - 1)
         return g[2]
+    if name in ("tag", "label"):
+        g = _group(src, k, j)
+        w.emit(" ", i)
+        return g[2] if g else k
     if name in ("begin", "end"):
         g = _group(src, k, j)
         w.emit(" ", i)

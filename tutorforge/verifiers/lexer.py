@@ -134,6 +134,9 @@ def _letters(t: Token, words: tuple) -> list[Token]:
     """Inside math a run of letters is a product of variables ("5bd", "ac"), unless it is a name the
     verifier knows or a word written in `\\text{}`."""
     w = t.value
+    if any(a <= t.start < b for a, b in words):
+        t.math = 0  # a \\text{} word folds as prose: a unit, never a variable
+        return [t]
     if (
         len(w) == 1
         or "_" in w
@@ -143,7 +146,6 @@ def _letters(t: Token, words: tuple) -> list[Token]:
         or w in ("pi", "binomial")
         or len(w) > 4
         or (len(w) == 2 and w[0] == "d")  # dx, dt: the variable of an integral
-        or any(a <= t.start < b for a, b in words)
     ):
         return [t]
     return [Token("word", t.start + k, t.start + k + 1, c, c, math=t.math) for k, c in enumerate(w)]
