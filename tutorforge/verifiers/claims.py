@@ -43,10 +43,10 @@ _NEGATED_AFTER = re.compile(
 # A candidate the text itself tests and rejects: "2 + 1 = 1 (False)", "… \\implies 0 = -44 \\] This is a
 # contradiction", "Check: 60 = 25 + 36 = 61 - This does not work." (read right after the claim).
 _MARKED_FALSE = re.compile(
-    r"[^.?!=\n]{0,40}?(?:\n[^.?!=\n]{0,20}?)?\(?\b(?:false|contradiction|contradicts|does\s+not\s+(?:work|hold|satisfy)|"
+    r"(?:(?!\n\s*\n).){0,80}?\(?\b(?:false|contradiction|contradicts|does\s+not\s+(?:work|hold|satisfy)|"
     r"doesn't\s+(?:work|hold|satisfy)|not\s+(?:correct|true|valid|possible|equal)|incorrect|impossible|"
     r"not\s+a\s+solution|no\s+solution|fails)\b",
-    re.I,
+    re.I | re.S,
 )
 
 
@@ -248,23 +248,27 @@ _REMAINDER_WORDS = {"remainder", "r", "rem"}
 def _read_remainder(tokens: list[Token], side: Side) -> None:
     """ "3 remainder 2", "3 R 2", "3 with a remainder of 2" after a quotient: the remainder joins the side."""
     if not side.bare_number:
+        side.ambiguous = side.ambiguous or side.unit in _REMAINDER_WORDS  # "-12 remainder -5"
         return
     k = side.end
     words = [side.unit] if side.unit in _REMAINDER_WORDS else []
-    while k < len(tokens) and len(words) < 7 and tokens[k].kind in ("word", "var", "of", "num", "punct"):
+    while k < len(tokens) and len(words) < 7 and tokens[k].kind in ("word", "var", "of", "num", "punct", "sep"):
         t = tokens[k]
         if t.kind == "num":
             break
-        if t.kind == "punct" and t.value != ",":
-            return
+        if t.kind == "punct" and t.value not in ",;":
+            break
         words.append(t.text.lower())
         k += 1
-    kept = [w for w in words if w not in (",", "with", "a", "of", "and")]
+    kept = [w for w in words if w not in (",", ";", "with", "a", "of", "and")]
     if k < len(tokens) and tokens[k].kind == "num" and kept and kept[-1] in _REMAINDER_WORDS:
         r = tokens[k]
         if r.decimals == 0 and not r.money:
             side.remainder = r.value
             side.end = k + 1
+            return
+    if side.unit in _REMAINDER_WORDS or "remainder" in kept:
+        side.ambiguous = True  # a remainder written in a form not read ("-12 remainder -5")
 
 
 def _continues(tokens: list[Token], left: Side) -> bool:
@@ -328,13 +332,20 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
 
 
 def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], sentences, tokens) -> None:
-    for c in chains:
-        c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences)
+    for k in reversed(range(len(chains))):
+        c = chains[k]
+        nxt = chains[k + 1] if k + 1 < len(chains) else None
+        until = nxt.span[0] if nxt else len(ex_text)
+        c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences, until)
+        if nxt is not None and not nxt.asserted and not re.search(r"[A-Za-z]", ex_text[c.span[1] : until]):
+            c.asserted = False  # the rows of one check the text rejects as a whole: "… \\] \\[ 2 + 1 = 1 \\] (False)"
 
 
 def _asserted(
-    span: tuple[int, int], first_token: int, text: str, sentence_of, sentences
+    span: tuple[int, int], first_token: int, text: str, sentence_of, sentences, until: int | None = None
 ) -> tuple[bool, bool]:
+    """(asserted, question): quoted, negated or marked false by the text ("… = 1 (False)", up to the next
+    claim at `until`) is not asserted."""
     s_idx = sentence_of[first_token] if first_token < len(sentence_of) else len(sentences) - 1
     s_start, s_end = sentences[s_idx]
     before = text[s_start : span[0]]
@@ -342,7 +353,7 @@ def _asserted(
     question = text[s_start:s_end].rstrip().endswith("?")
     quoted = before.count('"') % 2 == 1 or before.count("“") > before.count("”")
     quoted = quoted or bool(_QUOTE_BEFORE.search(before) or _YOUR_BEFORE.search(before))
-    marked = _MARKED_FALSE.match(text, span[1], min(len(text), span[1] + 120))
+    marked = _MARKED_FALSE.match(text, span[1], min(len(text), span[1] + 120, until or len(text)))
     asserted = not (quoted or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after) or marked)
     return asserted, question
 

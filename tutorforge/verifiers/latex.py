@@ -341,7 +341,11 @@ def _command(w: _Writer, i: int, j: int) -> int:
             return k
         w.emit(" ", i)
         start = w.n
-        w.copy(g[0], g[1])
+        for x in range(g[0], g[1]):
+            if src[x] == "~":
+                w.emit(" ", x)  # a non-breaking space: "\\mathrm{~g}"
+            else:
+                w.copy(x, x + 1)
         w.words.append((start, w.n))
         w.emit(" ", g[1])
         return g[2]

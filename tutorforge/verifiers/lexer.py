@@ -111,6 +111,7 @@ class Token:
     mulword: bool = False  # "twice", "half", ...: multiplies what follows without an operator
     math: int = 0  # which LaTeX math segment holds it (0: none); whitespace there does not separate factors
     cut: bool = False  # a decimal written cut off ("0.333..."): good to the last place shown
+    prose: bool = False  # a word written in LaTeX `\\text{}`: never a variable
 
 
 def _num_token(m: re.Match) -> Token:
@@ -135,7 +136,7 @@ def _letters(t: Token, words: tuple) -> list[Token]:
     verifier knows or a word written in `\\text{}`."""
     w = t.value
     if any(a <= t.start < b for a, b in words):
-        t.math = 0  # a \\text{} word folds as prose: a unit, never a variable
+        t.math, t.prose = 0, True  # a \\text{} word folds as prose: a unit, never a variable
         return [t]
     if (
         len(w) == 1
@@ -202,6 +203,8 @@ def tokenize(
 
 def _bullet(raw: list[Token], i: int, text: str) -> bool:
     """A `-` opening a line and followed by a space."""
+    if raw[i].math:
+        return False
     line_start = i == 0 or (raw[i - 1].kind == "punct" and raw[i - 1].value == "\n")
     return line_start and text[raw[i].end : raw[i].end + 1] == " "
 
@@ -320,6 +323,8 @@ def _fold_word(
         return Token("dx", t.start, t.end, w, w[1])
     if w in USER_FUNCTIONS and nxt is not None and nxt.kind == "lp" and nxt.start == t.end:
         return Token("ufunc", t.start, t.end, w, w)
+    if t.prose:
+        return t
     if w == "e" and not e_variable:
         return Token("const", t.start, t.end, w, "E")
     if t.math and len(w) == 1:
