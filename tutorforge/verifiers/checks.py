@@ -295,6 +295,9 @@ def _unit_conversion(ls: Side, rs: Side) -> bool:
         return False
     if ls.bare_number and rs.bare_number:  # "20% = 0.2" and "$5 = 500" are still arithmetic
         return bool(a and b) or (a or b) not in ("%", "$")
+    computed = rs if ls.bare_number else ls
+    if computed.money and computed.unit and not computed.bare_number:
+        return False  # "495 students × $15/student = $7,425": money computed from a count is arithmetic
     return "$" in (a, b) and bool(a and b)  # a count against money: "2 dozen = $12 x 2"
 
 

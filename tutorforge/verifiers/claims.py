@@ -41,9 +41,10 @@ _NEGATED_AFTER = re.compile(
 
 
 # A candidate the text itself tests and rejects: "2 + 1 = 1 (False)", "… \\implies 0 = -44 \\] This is a
-# contradiction", "Check: 60 = 25 + 36 = 61 - This does not work." (read right after the claim).
+# contradiction", "Check: 60 = 25 + 36 = 61 - This does not work.", "3^2 + 1 = 11? No." (read right after
+# the claim).
 _MARKED_FALSE = re.compile(
-    r"(?:(?!\n\s*\n).){0,80}?\(?\b(?:false|contradiction|contradicts|does\s+not\s+(?:work|hold|satisfy)|"
+    r"\s*\?\s*(?:no|nope)\b|(?:(?!\n\s*\n).){0,80}?\(?\b(?:false|contradiction|contradicts|does\s+not\s+(?:work|hold|satisfy)|"
     r"doesn't\s+(?:work|hold|satisfy)|not\s+(?:correct|true|valid|possible|equal)|incorrect|impossible|"
     r"not\s+a\s+solution|no\s+solution|fails)\b",
     re.I | re.S,
@@ -161,8 +162,12 @@ def _edge(tokens: list[Token], i: int, inner: Token, left: bool) -> bool:
         return False  # inside LaTeX math every other token belongs to the expression
     glued = t.end == inner.start if left else inner.end == t.start
     if t.kind in ("word", "sep") and not glued:
-        # prose around a plain-text side, but not a word before a binary minus ("68AC - 444 = 0")
-        return not (left and inner.kind == "op")
+        # prose around a plain-text side, but not a word glued to an operand before a binary minus
+        # ("68AC - 444 = 0"); "I think -2x + 4 = 10" is a clause of its own
+        if left and inner.kind == "op" and i > 0:
+            prev = tokens[i - 1]
+            return not (prev.end == t.start and prev.kind in ("num", "rp", "var"))
+        return True
     return False
 
 

@@ -351,6 +351,12 @@ class _Scanner:
     def _unit(self) -> None:
         """Skip a unit after a number: "15 spoons", "60 minutes per hour", "33 dollars/ride"."""
         nxt = self.peek()
+        if nxt is not None and nxt.kind == "op" and nxt.value == "/" and nxt.start == self.last.end:
+            after = self.toks[self.i + 1] if self.i + 1 < self.stop else None
+            if after is not None and after.kind == "word" and after.start == nxt.end and len(after.value) > 1:
+                self.take()  # "$15/student": a rate, its unit after the slash
+                self.take()
+            return
         if nxt is None or nxt.kind != "word" or nxt.value.lower() in KEYWORDS:
             return
         self.take()
