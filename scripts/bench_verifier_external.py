@@ -80,7 +80,7 @@ def baseline_step(step: str, parse, verify) -> bool:
     for m in _MATH.finditer(step[:4000]):
         body = next(g for g in m.groups() if g is not None)
         sides = [p.strip() for p in _top_level_split(body) if p.strip()]
-        for a, b in zip(sides, sides[1:]):
+        for a, b in zip(sides, sides[1:], strict=False):
             if "<" in a + b or ">" in a + b or len(a) > 200 or len(b) > 200:
                 continue
             pa, pb = parse(f"${a}$"), parse(f"${b}$")
@@ -131,7 +131,13 @@ def run_split(name: str, args, parse, verify) -> None:
             else:
                 continue
             if dump:
-                entry = {"id": rec["id"], "step": i, "label": label, "text": rec["steps"][i], "flags": details[i]}
+                entry = {
+                    "id": rec["id"],
+                    "step": i,
+                    "label": label,
+                    "text": rec["steps"][i],
+                    "flags": details[i],
+                }
                 dump.write(json.dumps({"hit": i == label, **entry}) + "\n")
             if i != label:
                 if shown < args.show:
@@ -165,7 +171,8 @@ def run_split(name: str, args, parse, verify) -> None:
         print(f"               time per step {t_base / steps * 1e3:.2f} ms; ", end="")
         print(f"ratio math-verify / verifier = {t_base / max(t_ours, 1e-9):.1f}x")
     share = slip_caught / max(slip_total, 1)
-    print(f"  slips        {slip_caught}/{slip_total} explicit arithmetic slips in correct steps flagged = {share:.1%}")
+    print(f"  slips        {slip_caught}/{slip_total} explicit arithmetic slips in correct steps ", end="")
+    print(f"flagged = {share:.1%}")
     for text in missed_slips:
         print(f"  missed slip  {text[:200]!r}")
 

@@ -108,8 +108,8 @@ CASES = [
     ("495 students × $15/student = $7,325", "flag"),
     ("70 (cookies) - 25 (cookies) = 45", "ok"),
     ("70 cookies - 25 cookies = 55 cookies", "flag"),
-    (r"\[ 156 \text{ charges/year} \times 0.78 \text{ dollars/charge} = 121.68 \text{ dollars/year} \]", "ok"),
-    (r"\[ 156 \text{ charges/year} \times 0.78 \text{ dollars/charge} = 120.48 \text{ dollars/year} \]", "flag"),
+    (r"\[ 156 \text{ charges} \times 0.78 \text{ dollars/charge} = 121.68 \text{ dollars} \]", "ok"),
+    (r"\[ 156 \text{ charges} \times 0.78 \text{ dollars/charge} = 120.48 \text{ dollars} \]", "flag"),
     # chains continuing from an earlier result: every link is checked
     ("12 + 3 = 15 + 5 = 20", "ok"),
     ("12 + 3 = 16 + 4 = 20", "flag"),

@@ -136,7 +136,8 @@ def _window_start(tokens: list[Token], k: int, floor: int) -> int:
 # `≡` does not, nor a comparison before a side: "a < b ≈ 0.73 < c" is not an equality to check.
 _RELATIONS = {"≠", "→", "⇒", "⟹", "∴"}
 _COMPARISONS = {"<", ">", "≤", "≥"}
-_LABEL_WORDS = {"so", "then", "thus", "therefore", "hence", "and", "which", "that", "since", "because", "now", "a", "an"}
+_LABEL_WORDS = {"so", "then", "thus", "therefore", "hence", "and", "which", "that", "since", "because", "now"}
+_LABEL_WORDS |= {"a", "an"}
 
 
 def _edge(tokens: list[Token], i: int, inner: Token, left: bool) -> bool:
@@ -248,6 +249,7 @@ def _phrase_follows(right: Side, tokens: list[Token], weak: bool) -> bool:
 
 
 _REMAINDER_WORDS = {"remainder", "r", "rem"}
+_REMAINDER_GAP = {"word", "var", "of", "num", "punct", "sep"}
 
 
 def _read_remainder(tokens: list[Token], side: Side) -> None:
@@ -257,7 +259,7 @@ def _read_remainder(tokens: list[Token], side: Side) -> None:
         return
     k = side.end
     words = [side.unit] if side.unit in _REMAINDER_WORDS else []
-    while k < len(tokens) and len(words) < 7 and tokens[k].kind in ("word", "var", "of", "num", "punct", "sep"):
+    while k < len(tokens) and len(words) < 7 and tokens[k].kind in _REMAINDER_GAP:
         t = tokens[k]
         if t.kind == "num":
             break
@@ -343,7 +345,8 @@ def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], 
         until = nxt.span[0] if nxt else len(ex_text)
         c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences, until)
         if nxt is not None and not nxt.asserted and not re.search(r"[A-Za-z]", ex_text[c.span[1] : until]):
-            c.asserted = False  # the rows of one check the text rejects as a whole: "… \\] \\[ 2 + 1 = 1 \\] (False)"
+            # the rows of one check the text rejects as a whole: "… \\] \\[ 2 + 1 = 1 \\] (False)"
+            c.asserted = False
 
 
 def _asserted(

@@ -190,6 +190,8 @@ FUNCTIONS = {
     "floor": _floor,
     "ceil": _ceil,
 }
+
+
 def _mod(a: Value, n: Value) -> Value:
     """`a mod n` for integers, the least non-negative residue."""
     x, m = _int_arg(abs(a), "mod", 10**18), _int_arg(n, "mod", 10**18)
