@@ -368,6 +368,8 @@ def check_chain(chain: Chain, ex: Extraction, cx: CheckContext) -> tuple[int, li
             continue
         if not (ls.complete and rs.complete):
             outcome, detail = "unverifiable", "a side was not read completely"
+        elif chain.approx[i] and ls.compared:
+            outcome, detail = "unverifiable", "an approximation inside a chain of comparisons"
         elif rs.remainder is not None or ls.remainder is not None:
             outcome, detail = _division_with_remainder(trees[i], trees[i + 1], ls, rs)
         else:

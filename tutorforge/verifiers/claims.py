@@ -132,8 +132,8 @@ def _window_start(tokens: list[Token], k: int, floor: int) -> int:
     return s
 
 
-# Tokens that end a clause besides `=` (which chains) and punctuation: `≠` and the logical arrows.
-# `≡` does not, nor a comparison before a side: "a < b ≈ 0.73 < c" is not an equality to check.
+# Tokens that end a clause besides `=` (which chains) and punctuation: `≠`, the logical arrows and the
+# comparisons. `≡` does not.
 _RELATIONS = {"≠", "→", "⇒", "⟹", "∴"}
 _COMPARISONS = {"<", ">", "≤", "≥"}
 _LABEL_WORDS = {"so", "then", "thus", "therefore", "hence", "and", "which", "that", "since", "because", "now"}
@@ -147,12 +147,16 @@ def _edge(tokens: list[Token], i: int, inner: Token, left: bool) -> bool:
     t = tokens[i]
     if t.kind == "eq" or (t.kind == "other" and t.value in _RELATIONS):
         return True
-    if not left and t.kind == "other" and t.value in _COMPARISONS:
-        return True  # "6 \\cdot 14 = 84 > 0": the value is then compared
+    if t.kind == "other" and t.value in _COMPARISONS:
+        return True  # "6 \\cdot 14 = 84 > 0", "f(x) \\leq 4 + 1 = 5" (see Side.compared for "≈")
     if t.kind == "punct":
         return not (inner.math and t.math and t.value == "!")  # "!5" is a subfactorial inside math
     if t.kind in ("lp", "rp") and t.math != inner.math:
         return True  # "\\( 1 + 2 = 3 \\) (not a square)": a parenthesis in the prose around a LaTeX piece
+    if not left and t.prose:
+        return True  # "4 \\times 5 = 20 \\text{ square units}": words written after a value
+    if not left and t.kind == "lp" and not inner.math and t.start > inner.end:
+        return True  # "0 + 0 = 0 (which cannot be)": a remark after a plain-text side
     if t.kind in ("op", "lp", "rp", "pow", "bang", "deg", "func", "ufunc", "opaque"):
         return False  # an operand or an operator left unread, in this LaTeX piece or next to it
     if t.kind == "of":  # "a total of 3 + 4 = 7", but not "10% of $1.50 = …"
@@ -335,6 +339,8 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
         c.span = (tokens[c.sides[0].start].start, tokens[c.sides[-1].end - 1].end)
         for side in c.sides:
             side.complete = fully_read(tokens, side)
+            before = tokens[side.start - 1] if side.start else None
+            side.compared = before is not None and before.kind == "other" and before.value in _COMPARISONS
     return chains
 
 

@@ -40,6 +40,7 @@ class Side:
     cut: bool = False  # the side is one decimal written cut off ("0.333..."), good to its last place
     any_base_log: bool = False  # a `log` with no base: 10, e or 2 depending on the writer
     complete: bool = True  # every token next to it accounted for (claims.fully_read)
+    compared: bool = False  # right after a comparison: "90/123 < k < 180/123 ≈ 0.732" is not read as "≈"
     ambiguous: bool = False  # "4√3 / 6√3": a division followed by an implicit product, read two ways
     remainder: Fraction | None = None  # "17 ÷ 5 = 3 remainder 2": the remainder written after the quotient
 
