@@ -34,7 +34,7 @@ _NOT_BEFORE = re.compile(
     r"\b(?:not|no|isn't|never)(?:\s+(?:true|the\s+case|correct|right))?(?:\s+that)?\W*$", re.I
 )
 _NEGATED_AFTER = re.compile(
-    r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:not|isn't|wasn't|doesn't|does\s+not|"
+    r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:not(?!\s+\d)|isn't|wasn't|doesn't|does\s+not|"
     r"can't|cannot|incorrect|wrong|false|a\s+mistake|an\s+error|mistaken)\b",
     re.I,
 )
@@ -44,10 +44,10 @@ _NEGATED_AFTER = re.compile(
 # contradiction", "Check: 60 = 25 + 36 = 61 - This does not work.", "3^2 + 1 = 11? No." (read right after
 # the claim).
 _MARKED_FALSE = re.compile(
-    r"\s*\?\s*(?:no|nope)\b|(?:(?!\n\s*\n).){0,80}?\(?\b(?:false|contradiction|contradicts|does\s+not\s+(?:work|hold|satisfy)|"
-    r"doesn't\s+(?:work|hold|satisfy)|not\s+(?:correct|true|valid|possible|equal)|incorrect|impossible|"
-    r"not\s+a\s+solution|no\s+solution|fails)\b",
-    re.I | re.S,
+    r"\s*\?\s*(?:no|nope)\b|[\s,.;:)\]-]*(?:\(|text\s*)?[^=.\n]{0,12}?\b(?:false|contradiction|contradicts|"
+    r"does\s+not\s+(?:work|hold|satisfy)|doesn't\s+(?:work|hold|satisfy)|not\s+(?:correct|true|valid|possible|equal)|"
+    r"incorrect|impossible|not\s+a\s+solution|no\s+solution|fails)\b",
+    re.I,
 )
 
 
@@ -157,6 +157,8 @@ def _edge(tokens: list[Token], i: int, inner: Token, left: bool) -> bool:
         return True  # "4 \\times 5 = 20 \\text{ square units}": words written after a value
     if not left and t.kind == "lp" and not inner.math and t.start > inner.end:
         return True  # "0 + 0 = 0 (which cannot be)": a remark after a plain-text side
+    if t.kind == "op" and t.math != inner.math and _dash(tokens, i, left):
+        return True  # "\\(n = 13 + 1 = 14\\) - Fourth term: …": a dash in the prose, not a minus
     if t.kind in ("op", "lp", "rp", "pow", "bang", "deg", "func", "ufunc", "opaque"):
         return False  # an operand or an operator left unread, in this LaTeX piece or next to it
     if t.kind == "of":  # "a total of 3 + 4 = 7", but not "10% of $1.50 = …"
@@ -174,6 +176,16 @@ def _edge(tokens: list[Token], i: int, inner: Token, left: bool) -> bool:
             return not (prev.end == t.start and prev.kind in ("num", "rp", "var"))
         return True
     return False
+
+
+def _dash(tokens: list[Token], i: int, left: bool) -> bool:
+    """An operator outside a LaTeX piece whose far neighbour is punctuation or a word of prose."""
+    far = i - 1 if left else i + 1
+    if far < 0 or far >= len(tokens):
+        return True
+    t = tokens[far]
+    spaced = tokens[i].start > t.end if left else t.start > tokens[i].end
+    return t.math == 0 and (t.kind == "punct" or (t.kind in ("word", "sep") and spaced))
 
 
 def fully_read(tokens: list[Token], side: Side) -> bool:
@@ -287,6 +299,8 @@ def _continues(tokens: list[Token], left: Side) -> bool:
     k = left.start
     if k == 0 or tokens[k - 1].kind != "op" or tokens[k - 1].value not in "+-*/":
         return False
+    if tokens[k - 1].math != tokens[k].math:
+        return False  # "… subtraction. - \\(48 - 2 = 46\\)": a dash before a LaTeX piece
     return k == 1 or tokens[k - 2].kind == "punct"
 
 
