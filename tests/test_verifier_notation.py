@@ -91,6 +91,16 @@ CASES = [
     ("3 + 4 = 8, which is not correct.", "ok"),
     (r"\[ 2 + 1 = 1 \] (False)", "ok"),
     (r"\[ 5 + 5 = 11 \] This is a contradiction.", "ok"),
+    ("5 + 3 = 9 isn't true", "ok"),
+    ("5 + 3 = 9, which is not correct.", "ok"),
+    # ...but a remark about the value does not retract the claim
+    ("So 2 + 4 = 7, which is not a perfect square.", "flag"),
+    ("We have (1-4)^2 + (1+2)^2 = 9 + 9 = 19, not equal to 25.", "flag"),
+    (r"\( 1 + 2 = 4 \) (not a perfect square)", "flag"),
+    (r"\[ 7^2 + 3^2 = 49 + 9 = 59 \quad (\text{not 113}) \]", "ok"),
+    (r"\[ 7^2 + 3^2 = 49 + 9 = 56 \quad (\text{not 113}) \]", "flag"),
+    (r"\[ p(4) + p(8) = 5 + 22 = 27 \] So, the equation does not hold for \( n = 4 \).", "ok"),
+    (r"\[ p(4) + p(8) = 5 + 22 = 28 \] So, the equation does not hold for \( n = 4 \).", "flag"),
     # clause boundaries and unread tokens: never read as an equals sign or dropped
     (r"\[ \text{Area of 3 squares} = 12 \]", "ok"),
     (r"\[ \text{Total} = 3 + 4 = 8 \]", "flag"),

@@ -33,9 +33,12 @@ _YOUR_BEFORE = re.compile(r"\byour\s+(?:\w+\s+)?$", re.I)
 _NOT_BEFORE = re.compile(
     r"\b(?:not|no|isn't|never)(?:\s+(?:true|the\s+case|correct|right))?(?:\s+that)?\W*$", re.I
 )
+# "… = 8, which is not right" retracts the claim; "= 6, which is not a perfect square" and "= 19, not equal
+# to 25" state it and say something else about its value.
 _NEGATED_AFTER = re.compile(
-    r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:not(?!\s+\d)|isn't|wasn't|doesn't|does\s+not|"
-    r"can't|cannot|incorrect|wrong|false|a\s+mistake|an\s+error|mistaken)\b",
+    r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:(?:not|isn't|wasn't|doesn't|does\s+not|"
+    r"can't|cannot)\b(?!\s+(?:\d|an?\s|divisible|prime|equal\s+to|greater|less|more|an?\b))|"
+    r"(?:incorrect|wrong|false|a\s+mistake|an\s+error|mistaken)\b)",
     re.I,
 )
 
@@ -45,7 +48,7 @@ _NEGATED_AFTER = re.compile(
 # the claim).
 _MARKED_FALSE = re.compile(
     r"\s*\?\s*(?:no|nope)\b|[\s,.;:)\]-]*(?:\(|text\s*)?[^=.\n]{0,12}?\b(?:false|contradiction|contradicts|"
-    r"does\s+not\s+(?:work|hold|satisfy)|doesn't\s+(?:work|hold|satisfy)|not\s+(?:correct|true|valid|possible|equal)|"
+    r"does\s+not\s+(?:work|hold|satisfy)|doesn't\s+(?:work|hold|satisfy)|not\s+(?:correct|true|valid|possible)|"
     r"incorrect|impossible|not\s+a\s+solution|no\s+solution|fails)\b",
     re.I,
 )

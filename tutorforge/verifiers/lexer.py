@@ -94,6 +94,7 @@ KEYWORDS = (
     | set(MULTIPLIER_WORDS)
     | {"of", "equal", "by", "multiplied", "divided", "per", "x", "squared", "cubed", "percent", "so", "then"}
     | {"to", "from", "in", "on", "for", "with", "at", "the", "a", "an", "which", "that", "this", "if", "not"}
+    | {"isn't", "wasn't", "doesn't", "aren't", "cannot", "can't"}
 )
 
 
