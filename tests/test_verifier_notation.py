@@ -97,7 +97,7 @@ CASES = [
     ("So 2 + 4 = 7, which is not a perfect square.", "flag"),
     ("We have (1-4)^2 + (1+2)^2 = 9 + 9 = 19, not equal to 25.", "flag"),
     (r"\( 1 + 2 = 4 \) (not a perfect square)", "flag"),
-    (r"\[ 7^2 + 3^2 = 49 + 9 = 59 \quad (\text{not 113}) \]", "ok"),
+    (r"\[ 7^2 + 3^2 = 49 + 9 = 58 \quad (\text{not 113}) \]", "ok"),
     (r"\[ 7^2 + 3^2 = 49 + 9 = 56 \quad (\text{not 113}) \]", "flag"),
     (r"\[ p(4) + p(8) = 5 + 22 = 27 \] So, the equation does not hold for \( n = 4 \).", "ok"),
     (r"\[ p(4) + p(8) = 5 + 22 = 28 \] So, the equation does not hold for \( n = 4 \).", "flag"),
