@@ -104,15 +104,7 @@ class _Scanner:
         s = self.unary()
         while (t := self.peek()) is not None:
             saved = self.i, self.last
-            if t.kind == "op" and t.value == "mod":
-                self.take()
-                r = self._try(self.unary)
-                if r is None:
-                    self.i, self.last = saved
-                    break
-                self.side.operators += 1
-                s = f"f_mod({s}, {r})"
-            elif (t.kind == "op" and t.value in "*/") or (t.kind == "of" and self._of_allowed()):
+            if (t.kind == "op" and t.value in ("*", "/", "mod")) or (t.kind == "of" and self._of_allowed()):
                 op = t.value
                 self.take()
                 r = self._try(self.unary)
@@ -123,7 +115,7 @@ class _Scanner:
                 if op == "/" and nxt is not None and not nxt.math and self._implicit(nxt):
                     self.side.ambiguous = True
                 self.side.operators += 1
-                s = f"{s} {op} {r}"
+                s = f"f_mod({s}, {r})" if op == "mod" else f"{s} {op} {r}"
             elif self._implicit(t):
                 r = self._try(self.power)
                 if r is None:

@@ -409,11 +409,16 @@ def _binom(w: _Writer, i: int, k: int, j: int) -> int:
     if a is None or b is None:
         w.opaque_span(i, k)
         return k
-    w.emit(" binomial((", i)
+    return _two_groups(w, a, b, (" binomial((", "), (", ")) "), i)
+
+
+def _two_groups(w: _Writer, a: tuple, b: tuple, marks: tuple[str, str, str], i: int) -> int:
+    """Write two `{…}` arguments translated, between the three marks (`((a)/(b))`, `binomial((a), (b))`)."""
+    w.emit(marks[0], i)
     _translate(w, a[0], a[1])
-    w.emit("), (", a[1])
+    w.emit(marks[1], a[1])
     _translate(w, b[0], b[1])
-    w.emit(")) ", max(b[1], b[2] - 1))
+    w.emit(marks[2], max(b[1], b[2] - 1))
     return b[2]
 
 
@@ -447,12 +452,7 @@ def _frac(w: _Writer, i: int, k: int, j: int) -> int:
     if top.startswith("d") and re.fullmatch(r"d\s*[a-zA-Z]", bottom):
         w.opaque_span(i, b[2])
         return b[2]
-    w.emit("((", i)
-    _translate(w, a[0], a[1])
-    w.emit(")/(", a[1])
-    _translate(w, b[0], b[1])
-    w.emit("))", max(b[1], b[2] - 1))
-    return b[2]
+    return _two_groups(w, a, b, ("((", ")/(", "))"), i)
 
 
 def _sqrt(w: _Writer, i: int, k: int, j: int) -> int:
