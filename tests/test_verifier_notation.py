@@ -71,6 +71,12 @@ CASES = [
     (r"\(17 \bmod 5 = 3\)", "flag"),
     ("17 mod 5 = 2", "ok"),
     (r"\(2^{10} \equiv 4 \pmod{10}\)", "ok"),
+    # square brackets: a factor's grouping after an operand, otherwise a floor or an interval
+    (r"\( 3[2 + 5] = 21 \)", "ok"),
+    (r"\( 3[2 + 5] = 22 \)", "flag"),
+    (r"\[ \left[ \frac{3 + 225}{10} \right] = \left[ 22.8 \right] = 22 \]", "ok"),
+    (r"\[ \sin 6^\circ \sin 42^\circ = \frac{1}{2}[\cos 36^\circ - \cos 48^\circ] \]", "ok"),
+    (r"\[ \sin 6^\circ \sin 42^\circ = \frac{1}{2}[\cos 6^\circ - \cos 48^\circ] \]", "flag"),
     # inequalities are not equalities
     ("3 + 5 > 9", "ok"),
     (r"\(0 < 3 + 4 = 7 < 10\)", "ok"),

@@ -143,7 +143,7 @@ class _Scanner:
             return t.kind in ("num", "var", "lp", "const", "func")
         if t.kind == "num":
             return False
-        if last.kind not in ("num", "rp", "var", "const", "pow", "bang", "word"):
+        if last.kind not in ("num", "rp", "var", "const", "pow", "bang", "word", "deg"):
             return False
         if last.kind == "word":  # a unit: "3 hours (180 minutes)" is not a product
             return False

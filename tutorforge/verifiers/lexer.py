@@ -189,13 +189,20 @@ def tokenize(
         else:
             raw.append(Token(kind, s, e, m.group(), m.group()))
         raw[-1].math = seg[s]
+    brackets: list[bool] = []
     for i, t in enumerate(raw):
         if t.kind == "bang" and not _factorial(raw, i):
             t.kind = "punct"
         elif t.kind == "op" and t.value == "-" and _bullet(raw, i, text):
             t.kind = "punct"  # "- 10 = 2 * 5": a list item, not a minus
-        elif t.kind in ("lp", "rp") and t.text in "[]" and t.math:
-            t.kind = "other"  # inside math, [x] is a floor, an interval or a matrix: never read as ( )
+        elif t.text == "[" and t.math:
+            # "\\frac{1}{2}[\\cos 36^\\circ - \\cos 48^\\circ]" groups a factor; a bracket that follows no
+            # operand ("[22.8] = 22", "x \\in [0, 1]") is a floor, an interval or a matrix: never read as ( )
+            grouping = i > 0 and raw[i - 1].kind in ("num", "rp", "word", "pi") and raw[i - 1].math == t.math
+            brackets.append(grouping)
+            t.kind = "lp" if grouping else "other"
+        elif t.text == "]" and t.math:
+            t.kind = "rp" if brackets and brackets.pop() else "other"
     tokens = _fold_words(raw, text, unknowns, e_variable)
     for t in tokens:
         t.math = seg[t.start]
