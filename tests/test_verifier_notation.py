@@ -23,6 +23,7 @@ CASES = [
     ("cos(60°) = 0.6", "flag"),
     (r"\(\tan 45^\circ = 1\)", "ok"),
     (r"\(180(6 - 2) = 720^\circ\)", "ok"),
+    (r"\[ \frac{1}{\sin 2^4^\circ} = \frac{1}{2 \sin 2^3^\circ \cos 2^3^\circ} \]", "ok"),  # (2^4)°
     (r"\(180(6 - 2) = 540^\circ\)", "flag"),
     # logarithms with and without a base
     (r"\(\log_{10}(1000) = 3\)", "ok"),

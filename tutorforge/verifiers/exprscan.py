@@ -58,6 +58,7 @@ class _Scanner:
         self.last: Token | None = None
         self.segment = toks[start].math if start < stop else 0
         self.trig = 0  # inside the argument of sin/cos/tan, where a degree sign converts to radians
+        self.exponent = 0  # inside an exponent, where a degree sign reads two ways ("2^4^\\circ")
 
     def peek(self) -> Token | None:
         """The next token, if it is still part of the same text: an expression never crosses into or
@@ -167,7 +168,9 @@ class _Scanner:
         if t is not None and t.kind == "op" and t.value == "^" and self.last.kind != "word":  # "80 cm^3"
             saved = self.i, self.last
             self.take()
+            self.exponent += 1
             e = self._try(self.unary)
+            self.exponent -= 1
             if e is None:
                 self.i, self.last = saved
                 return base
@@ -188,6 +191,7 @@ class _Scanner:
                 p = f"f_factorial({p})"
             elif t.kind == "deg":
                 self.take()
+                self.side.ambiguous = self.side.ambiguous or self.exponent > 0
                 if self.trig:
                     p = f"(({p}) * c_pi / {self._number(Fraction(180))})"
                 elif not self.side.unit:
