@@ -47,7 +47,7 @@ _CASES = re.compile(
 _CANDIDATE = re.compile(r"[^.!?\n]{0,60}?\b(?:must|could|might|may)\s+be\b|[^.!?\n]{0,60}?\bpossib", re.I)
 _SOLVE = re.compile(r"\bsolve\b", re.I)
 _SOLVING = re.compile(r"\b(?:equation|solv\w*)\b", re.I)
-_ALTERNATIVE = re.compile(r"[\s,]*or[\s,]*", re.I)
+_ALTERNATIVE = re.compile(r"[\s,;]*or[\s,;]*", re.I)  # `\quad` reads as ";"
 _MAX_UNKNOWNS = 4
 _POINTS = (Fraction(0), Fraction(1), Fraction(2), Fraction(-3, 7), Fraction(11, 5), Fraction(-29, 3))
 
@@ -94,8 +94,8 @@ def _equations(chain: Chain, ex: Extraction, cx: CheckContext) -> list[Equation]
     out = []
     for i in range(len(chain.sides) - 1):
         left, right = trees[i], trees[i + 1]
-        if left is None or right is None:
-            continue
+        if left is None or right is None or not (chain.sides[i].complete and chain.sides[i + 1].complete):
+            continue  # a side read in part ("\\sin^2 2x = \\frac{3}{4}") is no equation to compare
         syms = free_symbols(left) | free_symbols(right)
         if not 0 < len(syms) <= _MAX_UNKNOWNS or not (rational(left) and rational(right)):
             continue

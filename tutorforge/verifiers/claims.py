@@ -370,6 +370,27 @@ def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], 
         if nxt is not None and not nxt.asserted and not re.search(r"[A-Za-z]", ex_text[c.span[1] : until]):
             # the rows of one check the text rejects as a whole: "… \\] \\[ 2 + 1 = 1 \\] (False)"
             c.asserted = False
+        if c.sides[-1].bare_number and _compared_away(c, ex_text, tokens):
+            c.asserted = False
+
+
+# "… = 999, which simplifies to 14 * 71 = 994. Since 994 is less than 999": another value compared with
+# the one a claim wrote shows the text testing it, not asserting it
+_COMPARED = re.compile(
+    r"(\d{1,12}(?:,\d{3}){0,4}(?:\.\d{1,6})?)\s*(?:(?:is|was)\s+(?:not\s+equal\s+to|(?:less|greater|smaller|larger|"
+    r"more|fewer|lower|higher)\s+than)|<|>|≠|!=)\s*(\d{1,12}(?:,\d{3}){0,4}(?:\.\d{1,6})?)(?![\d.]\d)",
+    re.I,
+)
+
+
+def _compared_away(c: Chain, text: str, tokens: list[Token]) -> bool:
+    """Whether the text, right after the claim, compares another value with the value the claim wrote."""
+    last = c.sides[-1]
+    written = text[tokens[last.start].start : tokens[last.end - 1].end].strip().rstrip(".")
+    for m in _COMPARED.finditer(text, c.span[1], min(len(text), c.span[1] + 200)):
+        if m.group(2).rstrip(".") == written and m.group(1).rstrip(".") != written:
+            return True
+    return False
 
 
 def _asserted(

@@ -383,7 +383,7 @@ def _command(w: _Writer, i: int, j: int) -> int:
         if base:
             w.emit(f" log_{base.group(1) or base.group(2)} ", i)
             return base.end()
-        if k < j and src[k] == "_":
+        if src[k : min(j, k + 4)].lstrip(" ")[:1] == "_":
             w.opaque_span(i, k)
             return k
         w.emit(" log ", i)
@@ -398,7 +398,7 @@ def _command(w: _Writer, i: int, j: int) -> int:
     return end
 
 
-_LOG_BASE = re.compile(r"_\s*(?:\{\s*([0-9]{1,4}|[a-zA-Z])\s*\}|([0-9]|[a-zA-Z]))")
+_LOG_BASE = re.compile(r" {0,3}_\s*(?:\{\s*([0-9]{1,4}|[a-zA-Z])\s*\}|([0-9]|[a-zA-Z]))")
 _DIGITS = re.compile(r"[0-9]{1,6}")
 
 
