@@ -10,6 +10,7 @@ from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, che
 from tutorforge.verifiers.claims import Answer, Extraction, extract
 from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.extra import with_subject_checks
+from tutorforge.verifiers.inequalities import check_comparisons
 from tutorforge.verifiers.latex import TooDeep
 from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
 from tutorforge.verifiers.numeric import tree_from_json
@@ -170,6 +171,9 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
                 findings.append(Finding("unparseable", f.start, f.end, f.detail, "info"))
             else:
                 findings.append(f)
+    n, found = check_comparisons(ex, cx)
+    claims += n
+    findings += found
     if len(ex.chains) > MAX_CLAIMS:
         unverifiable += 1
         findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} claims", "info"))
