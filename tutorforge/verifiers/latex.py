@@ -32,8 +32,6 @@ _SIMPLE = {
     "geqslant": " ≥ ",
     "lt": " < ",
     "gt": " > ",
-    "leqslant": " < ",
-    "geqslant": " > ",
     "dots": " … ",
     "ldots": " … ",
     "cdots": " … ",
