@@ -203,10 +203,65 @@ def tokenize(
             t.kind = "lp" if grouping else "other"
         elif t.text == "]" and t.math:
             t.kind = "rp" if brackets and brackets.pop() else "other"
+    raw = _continued_results(_parenthetical_labels(raw, text))
     tokens = _fold_words(raw, text, unknowns, e_variable)
     for t in tokens:
         t.math = seg[t.start]
     return tokens
+
+
+def _parenthetical_labels(raw: list[Token], text: str) -> list[Token]:
+    """ "70 (cookies) - 25 (cookies) = 45": a word in parentheses after a number, in prose, labels it like
+    a unit ("70 cookies"); a single letter ("3 (x)") stays a factor."""
+    out: list[Token] = []
+    i = 0
+    while i < len(raw):
+        t = raw[i]
+        if (
+            i + 3 < len(raw)
+            and t.kind == "num"
+            and not t.math
+            and raw[i + 1].text == "("
+            and raw[i + 1].start > t.end
+            and raw[i + 2].kind == "word"
+            and len(raw[i + 2].value) >= 3
+            and raw[i + 2].value.isalpha()
+            and raw[i + 3].text == ")"
+            and not raw[i + 2].math
+        ):
+            w = raw[i + 2]
+            out += [t, Token("word", w.start, w.end, w.text, w.value)]
+            i += 4
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _continued_results(raw: list[Token]) -> list[Token]:
+    """ "5,000.\\n+ 1,000 = 6,000": a computation going on from the result before it, in prose; the period
+    after that result does not end its claim, so `5,000 + 1,000 = 6,000` is checked as written."""
+    drop: set[int] = set()
+    for i in range(1, len(raw) - 3):
+        t = raw[i]
+        glued = raw[i - 1].kind == "num" and raw[i - 1].end == t.start
+        if not (glued and t.kind == "punct" and t.value == "."):
+            continue
+        j = i + 1
+        if raw[j].kind == "punct" and raw[j].value == "\n":
+            j += 1
+        op, nxt = raw[j], raw[j + 1] if j + 1 < len(raw) else None
+        if (
+            nxt is not None
+            and op.kind == "op"
+            and op.value in ("+", "*")
+            and op.start > t.end
+            and nxt.kind == "num"
+            and not (t.math or op.math or nxt.math)
+            and any(x.kind == "eq" for x in raw[j + 2 : j + 5])
+        ):
+            drop.update(range(i, j))
+    return [t for i, t in enumerate(raw) if i not in drop] if drop else raw
 
 
 def _bullet(raw: list[Token], i: int, text: str) -> bool:
