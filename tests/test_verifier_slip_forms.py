@@ -31,6 +31,7 @@ def _errors(text: str) -> list:
         "a total of 12 + 15 = 28 apples",
         "495 students × $15/student = $7,525",
         "So 4 + 5 = 10 = 9 + 1",  # the first link is false even though the next one restarts right
+        "We get f(2) = 2 + 1 = 3. So f(2) = 4.",  # one function value stated twice, differently
     ],
 )
 def test_slip_is_flagged(text):
@@ -49,6 +50,9 @@ def test_slip_is_flagged(text):
         "It costs 5.\n+ tax = 6",
         "That comes to 12 + 15 = 27 dollars.",
         "495 students × $15/student = $7,425",
+        "We get f(2) = 2 + 1 = 3. So f(2) = 3.",
+        "If f(x) = x then f(2) = 2. If f(x) = 2x then f(2) = 4.",  # cases: two functions
+        "The units digit of f(10) = 1124 is 4, so f(10) is 4 mod 10.",
     ],
 )
 def test_true_or_unread_form_is_not_flagged(text):

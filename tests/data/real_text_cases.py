@@ -324,6 +324,20 @@ CASES: list[tuple[str, int, str, str, str]] = [
         "a false inequality between numbers",
     ),
     (
+        "olympiadbench-345",
+        7,
+        "but 11 does not satisfy the original equation since \\(1^2 + 10 \\cdot 1 \\neq 1^2 + 10 \\cdot 1\\)",
+        "flag",
+        "a false ≠ given as a reason",
+    ),
+    (
+        "omnimath-653",
+        3,
+        "\\[ \\phi(1547) = 1547 \\left(1 - \\frac{1}{7}\\right)\\left(1 - \\frac{1}{13}\\right)\\left(1 - \\frac{1}{17}\\right) = 1547 \\times \\frac{6}{7} \\times \\frac{12}{13} \\times \\frac{16}{17} \\]\nThis simplifies to:\n\\[ \\phi(1547) = 1248. \\]",
+        "flag",
+        "a function value restated with another value on a later line",
+    ),
+    (
         "olympiadbench-529",
         0,
         "\\[ P(5, 3) = \\frac{5!}{(5-3)!} = \\frac{5!}{2!} = \\frac{5 \\times 4 \\times 3}{2 \\times 1} = 60 \\]",

@@ -33,7 +33,9 @@ _CONDITION = re.compile(
     r"greatest|requir\w*|condition|constraint|check\w*|test\w*|not|fails?)\b|n't\b",
     re.I,
 )
-_OPERAND = {"num", "var", "const", "func", "ufunc", "lp", "rp", "opaque", "pow", "bang", "deg"}
+# a reason states what follows it: "… does not satisfy the equation since 1 + 10 ≠ 1 + 10"
+_REASON = re.compile(r"\b(?:since|because|as)\b", re.I)
+_OPERAND = {"num", "var", "const", "func", "ufunc", "opaque", "pow", "bang", "deg"}
 _RANGE = re.compile(r"\d-\d")  # "scores 80-90 > 70": a range in prose, not a subtraction
 
 
@@ -65,13 +67,19 @@ def comparisons(ex: Extraction) -> list[Comparison]:
             continue
         if left is None or right is None or left.end != k:
             continue
-        if any(0 <= i < len(toks) and toks[i].kind in _OPERAND for i in (left.start - 1, right.end)):
+        before = toks[left.start - 1] if left.start else None
+        after = toks[right.end] if right.end < len(toks) else None
+        if (before is not None and before.kind in _OPERAND | {"rp"}) or (
+            after is not None
+            and (after.kind in _OPERAND or (after.kind == "lp" and after.math == toks[right.end - 1].math))
+        ):
             continue  # "70 ≤ 24\\( K \\)": an operand in the next LaTeX piece goes on the side
         if not (fully_read(toks, left) and fully_read(toks, right)):
             continue
         span = (toks[left.start].start, toks[right.end - 1].end)
-        s_start = ex.sentences[ex.sentence_of[left.start]][0]
-        if _CONDITION.search(ex.norm.text, max(s_start, span[0] - 80), span[0]):
+        s_start = max(ex.sentences[ex.sentence_of[left.start]][0], span[0] - 80)
+        reasons = [m.end() for m in _REASON.finditer(ex.norm.text, s_start, span[0])]
+        if _CONDITION.search(ex.norm.text, reasons[-1] if reasons else s_start, span[0]):
             continue
         asserted, question = _asserted(span, left.start, ex.norm.text, ex.sentence_of, ex.sentences)
         if asserted and not question:

@@ -21,6 +21,7 @@ from tutorforge.verifiers.reference import (
     step_results,
     unknowns_for,
 )
+from tutorforge.verifiers.restated import restated_values
 from tutorforge.verifiers.roles import affirmation, student_error, student_has_stated
 from tutorforge.verifiers.types import Flag, TurnVerdict, VerifyContext, status_for
 
@@ -173,7 +174,7 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
                 findings.append(f)
     n, found = check_comparisons(ex, cx)
     claims += n
-    findings += found
+    findings += found + restated_values(ex, counted, cx)
     if len(ex.chains) > MAX_CLAIMS:
         unverifiable += 1
         findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} claims", "info"))
