@@ -78,7 +78,7 @@ CASES = [
     (r"\[ \left[ \frac{3 + 225}{10} \right] = \left[ 22.8 \right] = 22 \]", "ok"),
     (r"\[ \sin 6^\circ \sin 42^\circ = \frac{1}{2}[\cos 36^\circ - \cos 48^\circ] \]", "ok"),
     (r"\[ \sin 6^\circ \sin 42^\circ = \frac{1}{2}[\cos 6^\circ - \cos 48^\circ] \]", "flag"),
-    # inequalities are not equalities; a false one between numbers is flagged (test_verifier_inequalities)
+    # inequalities are not equalities; a false one between numbers is flagged (test_verifier_slip_forms)
     ("3 + 5 > 9", "flag"),
     (r"\(0 < 3 + 4 = 7 < 10\)", "ok"),
     (r"\(3 + 4 = 8 < 10\)", "flag"),
