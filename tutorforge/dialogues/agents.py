@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from tutorforge.dialogues.record import GeneratorLabel, Turn
+from tutorforge.dialogues.record import Draft, GeneratorLabel, Turn
 from tutorforge.personas.schema import CriticPersona, StudentPersona, TeacherPersona
 from tutorforge.problems.model import Problem
 from tutorforge.verifiers.types import TurnVerdict
@@ -22,15 +22,28 @@ class Utterance:
     ends: bool = False  # the speaker closes the conversation
     labels: list[GeneratorLabel] = field(default_factory=list)  # injected errors; `turn` is set by the graph
     calls: list[dict] = field(default_factory=list)  # LLM call records (model, tokens, latency)
+    move: str = ""  # a teacher turn's move: focus | probing | telling | generic
+    target: str = ""  # the student error the teacher turn addresses, "" when none
 
 
 @dataclass
 class CriticDecision:
+    """What the critic said (`verdict`, `feedback`, `scores`: stored as the turn's or draft's critic JSON),
+    whether a verifier error sends the draft back whatever the critic said, and `note`, the reason in
+    plain words the teacher reads when it revises."""
+
     verdict: Literal["accept", "revise"]
     feedback: str = ""
     scores: dict = field(default_factory=dict)  # MRBench dimensions, for LLM critics
     unparseable: bool = False
     calls: list[dict] = field(default_factory=list)
+    forced_by_verifier: bool = False
+    note: str = ""
+
+    @property
+    def revise(self) -> bool:
+        """The draft goes back to the teacher: the critic asked for it or the verifier forced it."""
+        return self.verdict == "revise" or self.forced_by_verifier
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +65,15 @@ class DialogueView:
     turns: list[Turn]
     rng: random.Random
     max_turns: int
+    student_name: str = ""  # the student's name in this dialogue ("" = the persona's display name)
+    misconception: str = ""  # the misconception this dialogue's student plays, "" when none
+    opening: str = "tutor"  # tutor (the teacher speaks first) | attempt (the student's own attempt first)
+    drafts: list[Draft] = field(default_factory=list)  # the current teacher turn's rejected drafts
+
+    @property
+    def student_display(self) -> str:
+        """The one name the student goes by in this dialogue."""
+        return self.student_name or self.student.display_name
 
 
 class Agents(Protocol):

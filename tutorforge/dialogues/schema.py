@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutorforge.review.policy import priority_sql
 
 APP = "tutorforge"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
 # (pending complete dialogues in priority order) as a partial index.
@@ -93,6 +93,7 @@ DDL: tuple[str, ...] = (
         claims INTEGER NOT NULL,
         flags_json TEXT NOT NULL,
         critic_json TEXT NOT NULL,
+        forced_by_verifier INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (dialogue_id, turn_index, draft_index)
     )""",
     """CREATE TABLE IF NOT EXISTS generator_labels (
@@ -144,4 +145,6 @@ DDL: tuple[str, ...] = (
 # Statements that take a database from version k (the key) to k + 1, run in one transaction.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE reviews ADD COLUMN undoes INTEGER REFERENCES reviews (id)", *_REVIEW_DDL),
+    # a draft the verifier sent back (its critic_json keeps what the critic itself said)
+    2: ("ALTER TABLE drafts ADD COLUMN forced_by_verifier INTEGER NOT NULL DEFAULT 0",),
 }

@@ -1,5 +1,7 @@
 """What the OpenAI and Anthropic backends share: one attempt per `reply`, SDK errors turned into
-`AttemptError`s with keys scrubbed out, and `reply_json` on top of `reply`.
+`AttemptError`s with keys scrubbed out, and `reply_json` on top of `reply`. Each subclass sends a
+`Schema` through its API's native structured output; `reply_json` parses the text either way, so a
+compatible server that ignores the schema still works when its model writes the JSON as text.
 
 The SDK clients are built with `max_retries=0`: retrying belongs to `calls.Caller` alone.
 """
@@ -13,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 
-from tutorforge.llm.base import Message, Reply
+from tutorforge.llm.base import Message, Reply, Schema
 from tutorforge.llm.critique import extract_json
 from tutorforge.llm.failures import RETRYABLE_STATUS, AttemptError, scrub
 
@@ -94,18 +96,32 @@ class SDKBackend:
         raise NotImplementedError
 
     async def _create(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float,
+        schema: Schema | None,
     ) -> Reply:
         raise NotImplementedError
 
     async def reply(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.7
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float = 0.7,
+        schema: Schema | None = None,
     ) -> Reply:
         """One attempt. Raises AttemptError (scrubbed of keys) when the attempt fails."""
         started = time.monotonic()
         error: AttemptError | None = None
         try:
-            reply = await self._create(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+            reply = await self._create(
+                messages, model=model, max_tokens=max_tokens, temperature=temperature, schema=schema
+            )
         except Exception as exc:
             error = self._attempt_error(exc)
         if error is not None:  # raised outside the handler so the SDK error (and its request) is not chained
@@ -114,10 +130,18 @@ class SDKBackend:
         return reply
 
     async def reply_json(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float = 0.0,
+        schema: Schema | None = None,
     ) -> tuple[dict | None, Reply]:
         """One attempt whose reply should hold a JSON object: (the object or None, the reply)."""
-        reply = await self.reply(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        reply = await self.reply(
+            messages, model=model, max_tokens=max_tokens, temperature=temperature, schema=schema
+        )
         return extract_json(reply.text), reply
 
     async def aclose(self) -> None:
