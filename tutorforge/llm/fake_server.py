@@ -103,8 +103,10 @@ class RequestLog:
     entries: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
     systems: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
     params: deque[dict] = field(default_factory=lambda: deque(maxlen=1000))  # request parameters
-    # (role, system, [(role, text), ...]): every prompt as the model saw it
-    prompts: deque[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=lambda: deque(maxlen=1000))
+    # (model, role, system, [(role, text), ...]): the latest prompts as the model saw them
+    prompts: deque[tuple[str, str, str, list[tuple[str, str]]]] = field(
+        default_factory=lambda: deque(maxlen=1000)
+    )
 
 
 def _tokens(text: str) -> int:
@@ -208,7 +210,7 @@ class FakeLLMServer:
         role = role_match.group(1) if role_match else "student"
         with self._lock:
             self.log.systems.append(system)
-            self.log.prompts.append((role, system, turns))
+            self.log.prompts.append((model, role, system, turns))
         text = self._text(role, system, turns, fault, model)
         tool = _tool_name(flavour, req) if "plain-json" not in model else ""
         if "plain-json" in model and text.startswith("{"):
