@@ -18,6 +18,7 @@ from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.openai_backend import OpenAIBackend
 from tutorforge.llm.plan import MOVES, parse_plan
+from tutorforge.llm.prompts import teacher_messages
 from tutorforge.personas.loader import load_registry
 from tutorforge.problems.model import Problem, Step
 from tutorforge.verifiers.types import Flag, TurnVerdict
@@ -266,3 +267,37 @@ def test_no_persona_prompt_contradicts_the_common_rules(prompts_of_one_dialogue)
     (system, _), *_ = prompts_of_one_dialogue["teacher"]
     assert "Check every calculation you write; never confirm a wrong answer." in system
     assert "mistakes included" not in prompts_of_one_dialogue["student"][0][0]
+
+
+async def test_the_student_writes_its_own_attempt_in_character_before_the_dialogue(server):
+    models = _models()
+    agents = _agents(server, "openai", models)
+    view = _view()
+    view.turns.clear()
+    view.student = load_registry().get("fraction-adder")
+    view.opening, view.misconception, view.student_name = "attempt", "fraction-add-across", "Noor"
+    try:
+        attempt = await agents.student(view)
+    finally:
+        await agents.aclose()
+    assert attempt.act == "attempt" and attempt.work == {"kind": "attempt", "answer": "12"}
+    ((system, turns),) = _prompts(server, "student", view.problem.statement, models["student"])
+    assert "you add the tops together and the bottoms together" in system  # the misconception, in character
+    assert "You are Noor" in system and "Priya" not in system  # the dialogue's name, not the persona's
+    assert "worked solution" in turns[0][1] and "15" not in system + turns[0][1]  # no reference answer
+    view.turns.append(Turn(0, "student", attempt.text, "attempt", TurnVerdict("ok")))
+    teacher = teacher_messages(view)
+    assert "Noor's own attempt" in teacher[0].content and "first step that goes wrong" in teacher[0].content
+    assert [m.role for m in teacher[1:]] == ["user"] and teacher[1].content == attempt.text
+
+
+async def test_a_mathdial_student_opens_with_its_recorded_solution(server):
+    agents = _agents(server, "openai", _models(), mathdial=True)
+    view = _view()
+    view.turns.clear()
+    view.problem, view.opening = _mathdial_problem(), "attempt"
+    try:
+        attempt = await agents.student(view)
+    finally:
+        await agents.aclose()
+    assert attempt.text == "12 - 3 = 9, and 9 - 5 = 4, so 4 spoons." and not attempt.calls

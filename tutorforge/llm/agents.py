@@ -153,7 +153,12 @@ class LLMAgents:
         return u
 
     async def student(self, view: DialogueView) -> Utterance:
-        """The student's next turn; with the "attempt" opening and no turns yet, its own worked attempt."""
+        """The student's next turn; with the "attempt" opening and no turns yet, its own worked attempt
+        (a MathDial student's is its recorded incorrect solution, with no call)."""
+        first = view.opening == "attempt" and not view.turns
+        wrong = str(view.problem.meta.get("student_incorrect_solution") or "").strip()
+        if first and self.mathdial and wrong:
+            return Utterance(wrong, act="attempt", work={"kind": "attempt"})
         text, record = await self.caller.call(
             "student",
             self.roles["student"],
@@ -164,7 +169,7 @@ class LLMAgents:
         )
         final = _FINAL.search(text)
         answer = {"answer": final.group("answer").strip()} if final else {}
-        if view.opening == "attempt" and not view.turns:
+        if first:
             return Utterance(text, act="attempt", work={"kind": "attempt", **answer}, calls=[record])
         if final:
             return Utterance(text, act="final_answer", work={"kind": "final", **answer}, calls=[record])
