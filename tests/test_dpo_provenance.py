@@ -6,6 +6,7 @@ The critic's verdict and the verifier's are stored apart (`Draft.critic` keeps w
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from factories import make_record
@@ -13,6 +14,7 @@ from factories import make_record
 from tutorforge.dialogues.export import export
 from tutorforge.dialogues.export_records import Context, dpo_records
 from tutorforge.dialogues.record import Draft
+from tutorforge.dialogues.schema import SCHEMA_VERSION
 from tutorforge.dialogues.store import Store
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
@@ -77,3 +79,23 @@ def test_the_marker_is_stored_and_exported(tmp_path: Path):
         assert export(store, "raw", tmp_path / "r.jsonl", include="all") == 1
     raw = (tmp_path / "r.jsonl").read_text()
     assert '"rejected_by": ["verifier"]' in raw
+
+
+def test_a_version_2_database_gains_the_marker_and_keeps_its_drafts(tmp_path: Path):
+    text = "Careful: 6 + 7 = 14. Now take away the one she gives away."
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.ensure_run("run-a", {}, 7, {})
+        store.save_dialogues([_record_with(Draft(text, _flagged(text, "6 + 7 = 14"), REVISE))])
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "ALTER TABLE drafts DROP COLUMN forced_by_verifier;"
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+    )
+    conn.close()
+    with Store.open(path, create=False) as store:
+        (back,) = store.iter_dialogues("all")
+        (draft,) = back.turns[2].drafts
+        assert draft.text == text and not draft.forced_by_verifier and draft.rejected_by == ["critic"]
+        version = store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(SCHEMA_VERSION),)

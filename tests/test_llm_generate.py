@@ -184,3 +184,24 @@ def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, s
         mine = [(role, status, cost) for d, role, status, cost in calls if d == did]
         assert [(role, status) for role, status, _ in mine] == [("teacher", "ok"), ("critic", "failed")]
         assert mine[0][2] > 0  # the teacher's call cost money, and the record says so
+
+
+def test_a_careless_teacher_run_stores_labelled_errors_and_every_teacher_plan(tutorforge, server, tmp_path):
+    db = tmp_path / "careless.db"
+    code, out = _generate(
+        tutorforge, server, db, "-n", "10", "--teacher", "careless-teacher", "--max-revisions", "0"
+    )
+    assert code == 0, out
+    with sqlite3.connect(db) as conn:
+        labels = conn.execute(
+            "SELECT l.misconception, l.detail, t.text, t.status FROM generator_labels l JOIN turns t"
+            " ON t.dialogue_id = l.dialogue_id AND t.turn_index = l.turn_index WHERE l.kind = 'teacher_error'"
+        ).fetchall()
+    assert labels
+    for kind, detail, text, status in labels:
+        assert kind == "false_arithmetic" and f"= {detail.rsplit(' ', 1)[-1]}" in text and status == "error"
+    # the model was asked for a plan through structured outputs, and never asked to make mistakes
+    teacher = [p for p in server.log.params if p.get("response_format", {}).get("type") == "json_schema"]
+    assert teacher
+    hale = [s for s in server.log.systems if "You are Mr. Hale" in s]
+    assert hale and not any("without checking" in s for s in hale)

@@ -15,6 +15,7 @@ from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.llm.agents import LLMAgents
 from tutorforge.llm.anthropic_backend import AnthropicBackend
 from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
+from tutorforge.llm.careless import nudge_result
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.openai_backend import OpenAIBackend
 from tutorforge.llm.plan import MOVES, parse_plan
@@ -301,3 +302,30 @@ async def test_a_mathdial_student_opens_with_its_recorded_solution(server):
     finally:
         await agents.aclose()
     assert attempt.text == "12 - 3 = 9, and 9 - 5 = 4, so 4 spoons." and not attempt.calls
+
+
+@pytest.mark.parametrize(
+    ("text", "changed"),
+    [
+        ("So 6 + 9 × 6 = 60. Good.", True),  # a sentence's full stop is not a decimal point
+        ("We have 12 + 3 = 15 marbles, then 15 - 4 = 11 left", True),
+        ("Half: 50% = 1/2.", False),
+        ("It costs 3 × 0.5 = 1.5 dollars.", False),
+        ("That makes 1,000 + 500 = 1,500.", False),
+        ("No equation here, just 42.", False),
+    ],
+)
+def test_a_careless_error_changes_a_whole_result_and_nothing_else(text, changed):
+    out = nudge_result(text, random.Random(1))
+    if not changed:
+        assert out is None
+        return
+    wrong_text, detail = out
+    before, after = detail.removeprefix("changed the result ").split(" to ")
+    assert (
+        wrong_text
+        == text[: text.rindex(f"= {before}")]
+        + f"= {after}"
+        + text[text.rindex(f"= {before}") + 2 + len(before) :]
+    )
+    assert 1 <= abs(int(after) - int(before)) <= 3

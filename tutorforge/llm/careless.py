@@ -17,7 +17,7 @@ from tutorforge.dialogues.record import GeneratorLabel
 from tutorforge.llm.scripted_phrases import AFFIRM_WRONG
 
 MAX_SCAN_CHARS = 4000  # a teacher turn is a few sentences; nothing past this is scanned
-_RESULT = re.compile(r"=\s*\$?(\d{1,9})(?![\d.,/])")
+_RESULT = re.compile(r"=\s*\$?(\d{1,9})(?!\d|[.,/]\d)")  # a whole integer, not 1.5, 1,000 or 1/2
 
 
 def _student_was_wrong(view: DialogueView) -> bool:
@@ -25,7 +25,7 @@ def _student_was_wrong(view: DialogueView) -> bool:
     return last is not None and last.verdict.has_error
 
 
-def _nudged(text: str, rng: random.Random) -> tuple[str, str] | None:
+def nudge_result(text: str, rng: random.Random) -> tuple[str, str] | None:
     """The text with the result of its last `= N` changed by 1 to 3, and what changed; None if it has none."""
     matches = list(_RESULT.finditer(text[:MAX_SCAN_CHARS]))
     if not matches:
@@ -51,7 +51,7 @@ def inject_error(text: str, view: DialogueView) -> tuple[str, GeneratorLabel] | 
         affirmation = AFFIRM_WRONG[view.rng.randrange(len(AFFIRM_WRONG))]
         label = GeneratorLabel(-1, "teacher", "teacher_error", kind, "confirmed a wrong student turn")
         return affirmation, label
-    nudged = _nudged(text, view.rng)
+    nudged = nudge_result(text, view.rng)
     if nudged is None:
         return None
     wrong, detail = nudged
