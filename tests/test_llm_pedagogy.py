@@ -329,3 +329,14 @@ def test_a_careless_error_changes_a_whole_result_and_nothing_else(text, changed)
         + text[text.rindex(f"= {before}") + 2 + len(before) :]
     )
     assert 1 <= abs(int(after) - int(before)) <= 3
+
+
+async def test_a_plan_whose_message_speaks_for_the_student_is_cut_at_the_leak(server):
+    agents = _agents(server, "anthropic", _models(teacher="teacher-fault-leak"))
+    view = _view()
+    try:
+        u = await agents.teacher(view, None)
+    finally:
+        await agents.aclose()
+    assert u.move in MOVES and u.text and "Student:" not in u.text and "answer is 7" not in u.text
+    assert "role_leak" in u.calls[0]["issues"]

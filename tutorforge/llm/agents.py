@@ -131,18 +131,22 @@ class LLMAgents:
         own = speaker_labels("teacher", view.teacher.display_name)
         others = speaker_labels("student", student_name(view, self.mathdial))
 
+        issues: list[str] = []  # what hygiene did to the message of the reply that parsed
+
         def parse(text: str) -> TeacherPlan | None:
             plan = parse_plan(text)
             if plan is None:
                 return None
             cleaned = clean_reply(plan.message, "", own, others)
+            issues[:] = cleaned.issues
             return TeacherPlan(plan.move, plan.target, cleaned.text) if cleaned.usable else None
 
         messages = teacher_messages(view, feedback, mathdial=self.mathdial)
         plan, text, calls = await self._structured("teacher", messages, PLAN_SCHEMA, parse, _sample(view))
         if plan is None:  # no plan: the reply's text is the message, and the move stays unknown
-            plan = TeacherPlan("", "", clean_reply(text, "", own, others).text)
-            calls[-1]["issues"].append("no_plan")
+            cleaned = clean_reply(text, "", own, others)
+            plan, issues[:] = TeacherPlan("", "", cleaned.text), ["no_plan", *cleaned.issues]
+        calls[-1]["issues"].extend(issues)
         ends = END_MARKER in plan.message
         message = plan.message.replace(END_MARKER, "").strip()
         act = "close" if ends else ("open" if not view.turns else "respond")
