@@ -15,7 +15,7 @@ from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.llm.agents import LLMAgents
 from tutorforge.llm.anthropic_backend import AnthropicBackend
 from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
-from tutorforge.llm.careless import nudge_result
+from tutorforge.llm.careless import inject_error, nudge_result
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.openai_backend import OpenAIBackend
 from tutorforge.llm.plan import MOVES, parse_plan
@@ -340,3 +340,21 @@ async def test_a_plan_whose_message_speaks_for_the_student_is_cut_at_the_leak(se
         await agents.aclose()
     assert u.move in MOVES and u.text and "Student:" not in u.text and "answer is 7" not in u.text
     assert "role_leak" in u.calls[0]["issues"]
+
+
+def test_affirming_a_wrong_answer_is_injected_only_after_a_student_turn_the_verifier_found_wrong():
+    careless = load_registry().get("careless-teacher")
+    traits = careless.teacher.model_copy(
+        update={"error_rate": 1.0, "error_kinds": {"affirms_wrong_answer": 1.0}}
+    )
+    wrong = "12 + 3 = 16"
+    flag = Flag("false_arithmetic", wrong, (0, len(wrong)), "the left side is 15")
+    view = _view(student_says=wrong, flags=[flag])
+    view.teacher = careless.model_copy(update={"teacher": traits})
+    text, label = inject_error("Check the ones: what is 2 + 3 = 5 telling you?", view)
+    assert label.misconception == "affirms_wrong_answer" and label.role == "teacher"
+    assert "?" not in text and len(text) < 40  # the draft became a plain confirmation
+    right = _view(student_says="12 + 3 = 15")
+    right.teacher = view.teacher
+    text, label = inject_error("So 12 + 3 = 15. What is next?", right)  # nothing to affirm: a changed result
+    assert label.misconception == "false_arithmetic" and "12 + 3 = 15" not in text
