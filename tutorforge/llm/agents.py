@@ -154,6 +154,8 @@ class LLMAgents:
         if injected := inject_error(message, view):
             u.text, label = injected
             u.labels.append(label)
+            if label.misconception == "affirms_wrong_answer":  # the plan's turn became a bare confirmation
+                u.move, u.target = "generic", ""
         return u
 
     async def student(self, view: DialogueView) -> Utterance:
