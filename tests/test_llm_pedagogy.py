@@ -358,3 +358,24 @@ def test_affirming_a_wrong_answer_is_injected_only_after_a_student_turn_the_veri
     right.teacher = view.teacher
     text, label = inject_error("So 12 + 3 = 15. What is next?", right)  # nothing to affirm: a changed result
     assert label.misconception == "false_arithmetic" and "12 + 3 = 15" not in text
+
+
+@pytest.mark.parametrize("flavour", ["openai", "anthropic"])
+async def test_a_server_that_refuses_structured_outputs_gets_the_request_again_as_text(server, flavour):
+    models = _models(teacher="teacher-no-structured", critic="critic-no-structured")
+    agents = _agents(server, flavour, models)
+    view = _view()
+    try:
+        first = await agents.teacher(view, None)
+        second = await agents.teacher(view, None)
+        decision = await agents.critic(view, first, TurnVerdict("no_claims"))
+    finally:
+        await agents.aclose()
+    assert first.move in MOVES and second.move in MOVES and "{" not in first.text
+    assert decision.scores and not decision.unparseable
+    sent = _sent(server, models["teacher"])
+    assert len(sent) == 3  # refused once, then plain text from then on
+    assert ("response_format" in sent[0] or "tools" in sent[0]) and not any(
+        "response_format" in p or "tools" in p for p in sent[1:]
+    )
+    assert [c["status"] for c in first.calls] == ["ok"]  # a refused schema is not a failed attempt

@@ -21,6 +21,7 @@ Structured outputs as the real APIs have them: an OpenAI `response_format` of ty
 JSON as the message content; Anthropic `tools` with a forced `tool_choice` get a `tool_use` block whose
 `input` is the object (`stop_reason: tool_use`). Behaviours by model name: `plain-json` ignores both and
 writes the JSON as text inside a sentence and a code fence (a server without structured outputs);
+`no-structured` answers a request asking for structured output with a 400 naming `response_format`;
 `critic-reveals` / `critic-misses` make the critic accept a draft it scores as revealing the answer / as
 not identifying the student's mistake.
 """
@@ -56,6 +57,7 @@ _ROLE = re.compile(r"Your role: (teacher|student|critic)")
 _STEP_LINE = re.compile(r"^\d+\. (.{1,200}=.{1,200})$", re.M)
 _REASONS = {
     200: "OK",
+    400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
     429: "Too Many Requests",
@@ -205,6 +207,9 @@ class FakeLLMServer:
             return _fault_reply(flavour, fault, self.config.retry_after, credential)
         if fault == "malformed":
             return 200, {}, b'{"id": "broken", "choices": [{"message": {"content": "Let us'
+        if "no-structured" in model and ("response_format" in req or "tools" in req):
+            message = "response_format and tools are not supported by this model"
+            return 400, {}, _error(flavour, "invalid_request_error", message)
         system, turns = _conversation(flavour, req)
         role_match = _ROLE.search(system)
         role = role_match.group(1) if role_match else "student"
