@@ -1,9 +1,9 @@
 """What the OpenAI and Anthropic backends share: one attempt per `reply`, SDK errors turned into
-`AttemptError`s with keys scrubbed out, and `reply_json` on top of `reply`. Each subclass sends a
-`Schema` through its API's native structured output; the reply's JSON is read from its text either way,
-so a compatible server that ignores the schema still works when its model writes the JSON as text, and
-one that refuses it (a 400 naming `response_format`, `json_schema` or tools) gets the request again
-without it, as do that model's later requests.
+`AttemptError`s with keys scrubbed out. Each subclass sends a `Schema` through its API's native
+structured output; callers read the reply's JSON from its text either way, so a compatible server that
+ignores the schema still works when its model writes the JSON as text, and one that refuses it (a 400
+naming `response_format`, `json_schema` or tools) gets the request again without it, as do that
+model's later requests.
 
 The SDK clients are built with `max_retries=0`: retrying belongs to `calls.Caller` alone.
 """
@@ -19,7 +19,6 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx2
 
 from tutorforge.llm.base import Message, Reply, Schema
-from tutorforge.llm.critique import extract_json
 from tutorforge.llm.failures import RETRYABLE_STATUS, AttemptError, scrub
 
 DEFAULT_TIMEOUT = 120.0
@@ -147,21 +146,6 @@ class SDKBackend:
     def _refuses_schema(self, exc: Exception) -> bool:
         """Whether `exc` is a server refusing the structured-output part of a request."""
         return isinstance(exc, self._sdk.BadRequestError) and bool(_NO_STRUCTURED.search(str(exc)[:2000]))
-
-    async def reply_json(
-        self,
-        messages: list[Message],
-        *,
-        model: str,
-        max_tokens: int,
-        temperature: float = 0.0,
-        schema: Schema | None = None,
-    ) -> tuple[dict | None, Reply]:
-        """One attempt whose reply should hold a JSON object: (the object or None, the reply)."""
-        reply = await self.reply(
-            messages, model=model, max_tokens=max_tokens, temperature=temperature, schema=schema
-        )
-        return extract_json(reply.text), reply
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
