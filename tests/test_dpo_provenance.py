@@ -81,7 +81,7 @@ def test_the_marker_is_stored_and_exported(tmp_path: Path):
     assert '"rejected_by": ["verifier"]' in raw
 
 
-def test_a_version_3_database_gains_the_marker_and_keeps_its_drafts(tmp_path: Path):
+def test_a_version_4_database_gains_the_marker_and_keeps_its_drafts(tmp_path: Path):
     text = "Careful: 6 + 7 = 14. Now take away the one she gives away."
     path = tmp_path / "old.db"
     with Store.open(path) as store:
@@ -90,7 +90,7 @@ def test_a_version_3_database_gains_the_marker_and_keeps_its_drafts(tmp_path: Pa
     conn = sqlite3.connect(path)
     conn.executescript(
         "ALTER TABLE drafts DROP COLUMN forced_by_verifier;"
-        "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+        "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
     )
     conn.close()
     with Store.open(path, create=False) as store:

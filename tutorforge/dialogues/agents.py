@@ -82,7 +82,8 @@ class DialogueView:
 
 
 class Agents(Protocol):
-    """One implementation per backend."""
+    """One implementation per backend. A backend whose `student()` writes the opening attempt (called
+    with no turns) says so with a class attribute `writes_attempts = True`."""
 
     async def teacher(self, view: DialogueView, feedback: str | None) -> Utterance: ...
 

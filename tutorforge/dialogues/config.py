@@ -24,6 +24,7 @@ _EXECUTION_ONLY = {
     "shard",
     "limits_per_shard",
     "rate_limits",
+    "pedagogy_review",
 }
 
 
@@ -72,6 +73,16 @@ class GenerateConfig(BaseModel):
     audit_rate: float = Field(
         default=0.05, ge=0, le=1, description="share of clean dialogues queued for review as an audit"
     )
+    opening: Literal["auto", "attempt", "tutor"] = Field(
+        default="auto",
+        description="how dialogues open: the student's own attempt (attempt), the teacher (tutor), or the "
+        "attempt when the student has a misconception that can show on the problem (auto)",
+    )
+    pedagogy_review: Literal["review", "exclude"] = Field(
+        default="review",
+        description="dialogues ending unsolved, repeating a wrong answer or revealing against a never "
+        "policy: queued for review, or excluded (rejected)",
+    )
     concurrency: int = Field(default=8, ge=1)
     workers: int = Field(default=0, ge=0, description="processes; 0 = one per core (LLM runs: see llm_batch)")
     mix: Mix = Field(default_factory=Mix, description="weighted mixtures of personas, families, subjects")
@@ -119,6 +130,8 @@ class GenerateConfig(BaseModel):
             exclude.add("mix")
         if not self.sampling:
             exclude.add("sampling")
+        if self.opening == "auto":
+            exclude.add("opening")
         return self.model_dump(exclude=exclude)
 
     def run_id(self) -> str:
