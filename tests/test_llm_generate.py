@@ -11,6 +11,7 @@ import pytest
 from factories import run_cli
 
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
+from tutorforge.llm.scripted_phrases import AFFIRM_WRONG
 
 FAKE_KEY = "sk-test-LEAKCHECK-5f3c9a1e7b2d4c6a8e0f"
 
@@ -184,8 +185,14 @@ def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, s
     assert statuses == {"failed"}
     for did in {row[0] for row in calls}:
         mine = [(role, status, cost) for d, role, status, cost in calls if d == did]
-        assert [(role, status) for role, status, _ in mine] == [("teacher", "ok"), ("critic", "failed")]
-        assert mine[0][2] > 0  # the teacher's call cost money, and the record says so
+        # a student with a misconception opens with its own attempt: one more paid call before the teacher
+        paid = [("student", "ok")] if len(mine) == 3 else []
+        assert [(role, status) for role, status, _ in mine] == [
+            *paid,
+            ("teacher", "ok"),
+            ("critic", "failed"),
+        ]
+        assert mine[-2][2] > 0  # the teacher's call cost money, and the record says so
 
 
 def test_an_unpriced_model_with_a_budget_is_bad_input_before_the_run(tutorforge, server, tmp_path):
@@ -241,7 +248,13 @@ def test_a_careless_teacher_run_stores_labelled_errors_and_every_teacher_plan(tu
         ).fetchall()
     assert labels
     for kind, detail, text, status in labels:
-        assert kind == "false_arithmetic" and f"= {detail.rsplit(' ', 1)[-1]}" in text and status == "error"
+        if kind == "false_arithmetic":  # a changed result, which the verifier catches
+            assert f"= {detail.rsplit(' ', 1)[-1]}" in text and status == "error"
+        else:  # after a student turn the verifier found wrong, the draft became a bare confirmation
+            assert kind == "affirms_wrong_answer" and text in AFFIRM_WRONG
+    with sqlite3.connect(db) as conn:
+        moves = [m for (m,) in conn.execute("SELECT move FROM turns WHERE role = 'teacher'")]
+    assert moves and all(m in ("focus", "probing", "telling", "generic") for m in moves)  # every one stored
     # the model was asked for a plan through structured outputs, and never asked to make mistakes
     teacher = [p for p in server.log.params if p.get("response_format", {}).get("type") == "json_schema"]
     assert teacher

@@ -81,6 +81,8 @@ def _plain(flag: Flag) -> str:
 class LLMAgents:
     """Agents backed by chat models, one `RoleModel` per role."""
 
+    writes_attempts = True  # student() with no turns writes the student's own attempt, in character
+
     def __init__(
         self, roles: Mapping[str, RoleModel], caller: Caller | None = None, *, mathdial: bool = False
     ):
