@@ -152,14 +152,18 @@ def generate(
     db = db or Path(output.get("db", "tutorforge.db"))
     out = out or (Path(output["out"]) if "out" in output else None)
     out_format = out_format or output.get("format", "openai")
-    if out is not None:
+    if out is not None:  # before any work: a bad --out fails now, not after the run
+        from tutorforge.outputs import check_output
+
         check_export_format(out_format)
+        sources = [Path(p) for p in (config, cfg.problems_file) if p]
+        check_output(out, inputs=sources, database=db)
     start_early(cfg)  # its imports overlap the ones below
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.progress import BatchProgress
-    from tutorforge.dialogues.store import Store
+    from tutorforge.dialogues.store import Store, created_for
 
-    with Store.open(db) as store:
+    with created_for(db), Store.open(db) as store:
         plan = plan_batch(cfg, store)
         if plan.already_done:
             typer.echo(
@@ -238,7 +242,9 @@ _DEDUP_THRESHOLD_HELP = "Estimated word 3-gram Jaccard at which two dialogues ar
 @app.command()
 def export(
     fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (revision pairs)."),
-    out: Path = typer.Option(..., "--out", help="The JSONL file to write (replaced atomically)."),
+    out: Path = typer.Option(
+        ..., "--out", help="The JSONL file to write (replaced atomically; missing folders are created)."
+    ),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),
     dedup: bool = typer.Option(
@@ -251,11 +257,14 @@ def export(
 ) -> None:
     """Export dialogues as JSON Lines for training, each record with its provenance."""
     from tutorforge.dialogues.store import Store
+    from tutorforge.outputs import check_output, make_parents
     from tutorforge.quality.publish import publish
 
     check_export_format(fmt)
     check_threshold(dedup_threshold)
+    check_output(out, database=db, parents=True)
     with Store.open(db, create=False) as store:
+        make_parents(out)
         done = publish(store, fmt, out, include, dedup=dedup, threshold=dedup_threshold, card=card)
     typer.echo(f"wrote {done.written} records to {out} ({fmt}, {include})", err=True)
     if dedup:
@@ -280,11 +289,12 @@ def report(
 ) -> None:
     """A quality report: counts, flags, review, pedagogy, diversity, coverage, near-duplicates, cost."""
     from tutorforge.dialogues.store import INCLUDE, Store
+    from tutorforge.outputs import check_output
     from tutorforge.quality.metrics import quality_figures
-    from tutorforge.quality.report import check_not_database, render, report_format, write_atomic
+    from tutorforge.quality.report import render, report_format, write_atomic
 
     kind = report_format(out, fmt)
-    check_not_database(out, db)
+    check_output(out, database=db)
     check_threshold(dedup_threshold)
     if include not in INCLUDE:
         raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")

@@ -653,6 +653,38 @@ def _call_dict(row: tuple) -> dict:
     return out
 
 
+@contextmanager
+def created_for(path: Path) -> Iterator[None]:
+    """Around a command that may create the database at `path`: when it fails before storing anything
+    (no dialogue, no cached reply), the file it created is removed, so a rejected command leaves none."""
+    fresh = not os.path.lexists(path)
+    try:
+        yield
+    except BaseException:
+        if fresh and os.path.lexists(path):
+            _remove_if_unused(path)
+        raise
+
+
+def _remove_if_unused(path: Path) -> None:
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            used = sum(
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("dialogues", "llm_cache")
+                if table in tables
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return
+    if not used:
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            file.unlink(missing_ok=True)
+
+
 def _check_path(path: Path, create: bool) -> None:
     """Refuse, before SQLite touches anything, a path that cannot be (or is not) a database file."""
     if path.is_dir():

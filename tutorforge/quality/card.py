@@ -8,6 +8,8 @@ A card tutorforge wrote carries MARKER, so a README.md written by someone else i
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
 from collections import Counter
 from pathlib import Path
@@ -67,13 +69,16 @@ def card_path(out: Path) -> Path:
     `<stem>.README.md`. Bad input when that one too was written by someone else."""
     folder = Path(out).parent
     for candidate in (folder / "README.md", folder / f"{Path(out).stem}.README.md"):
-        if not candidate.exists() or _ours(candidate):
+        if not os.path.lexists(candidate) or _ours(candidate):
             return candidate
     raise BadInput(f"{folder}: README.md and {Path(out).stem}.README.md were not written by tutorforge")
 
 
 def _ours(path: Path) -> bool:
+    """Whether `path` is a plain file carrying MARKER (a link, FIFO or device is never ours)."""
     try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
         with path.open(encoding="utf-8", errors="replace") as fh:
             return MARKER in fh.read(1 << 16)
     except OSError:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tutorforge import __version__
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.outputs import check_output, check_replaceable
 from tutorforge.quality.diversity import NS
 from tutorforge.quality.pedagogy import KS
 from tutorforge.quality.svg import bar_chart, histogram
@@ -355,20 +356,9 @@ def render(figures: dict, fmt: str) -> str:
     return render_markdown(figures) if fmt == "md" else render_html(figures)
 
 
-def check_not_database(out: Path, db: Path) -> None:
-    """Refuse an output path that is the database or one of its journal files."""
-    files = {Path(f"{db}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}
-    if Path(out).resolve() in files:
-        raise BadInput(f"--out {out}: that is the database itself")
-
-
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same folder and a rename: all of it or nothing."""
-    path = Path(path)
-    if path.is_dir():
-        raise BadInput(f"--out {path}: is a directory")
-    if not path.parent.is_dir():
-        raise BadInput(f"--out {path}: directory {path.parent} does not exist")
+    path = check_output(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -379,6 +369,7 @@ def write_atomic(path: Path, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
+        check_replaceable(path)  # nothing special put there while we wrote
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
