@@ -160,6 +160,7 @@ def generate(
         check_output(out, inputs=sources, database=db)
     start_early(cfg)  # its imports overlap the ones below
     from tutorforge.dialogues.batch import plan_batch, run_batch
+    from tutorforge.dialogues.outcome import Outcome
     from tutorforge.dialogues.progress import BatchProgress
     from tutorforge.dialogues.store import Store, created_for
 
@@ -174,9 +175,15 @@ def generate(
 
             if (parts := process_count(cfg, len(plan.todo))) > 1:
                 typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)
+        outcome = Outcome()
         with BatchProgress(plan.total, plan.already_done) as progress:
+
+            def saved(records) -> None:
+                progress.update(records)
+                outcome.add(records)
+
             try:
-                not_started = run_batch(cfg, store, plan, progress.update)
+                not_started = run_batch(cfg, store, plan, saved)
             except KeyboardInterrupt:
                 progress.__exit__(None, None, None)
                 typer.echo(
@@ -192,16 +199,42 @@ def generate(
             err=True,
         )
         if not_started:
-            typer.echo(
-                f"cost budget of ${cfg.max_cost:g} reached: {not_started} dialogues not started; "
-                "rerun to continue",
-                err=True,
-            )
+            typer.echo(_stopped_early(cfg, outcome, not_started), err=True)
         if out is not None:
             from tutorforge.dialogues.export import export
 
             written = export(store, out_format, out, include="approved", run_id=plan.run_id)
             typer.echo(f"exported {written} approved dialogues to {out} ({out_format})", err=True)
+    if outcome.failed:
+        typer.echo("failed dialogues, by cause:", err=True)
+        for line in outcome.causes():
+            typer.echo(line, err=True)
+        raise RuntimeFailure(
+            f"{outcome.failed} dialogue{'s' if outcome.failed > 1 else ''} failed (stored as failed, not "
+            f"exported); once the cause is fixed, resume with: {_this_command()}"
+        )
+
+
+def _stopped_early(cfg, outcome, not_started: int) -> str:
+    """Why the run started fewer dialogues than planned: refused credentials, or the cost budget."""
+    if outcome.refused:
+        return (
+            f"stopped early: the server refused the credentials (401/403); {not_started} dialogues "
+            "not started"
+        )
+    over = outcome.spent - cfg.max_cost
+    overshoot = f", ${over:.4f} ({over / cfg.max_cost:.0%}) over it" if over > 0 else ""
+    return (
+        f"cost budget of ${cfg.max_cost:g} reached: {not_started} dialogues not started; the dialogues in "
+        f"flight were finished (${outcome.spent:.4f} spent by this command{overshoot}); rerun to continue"
+    )
+
+
+def _this_command() -> str:
+    """The command line as typed, to rerun."""
+    import shlex
+
+    return shlex.join(["tutorforge", *sys.argv[1:]])
 
 
 def build_config(model_cls, settings: dict, *, source: str):

@@ -263,8 +263,8 @@ class Store:
     def save_dialogues(self, records: Sequence[DialogueRecord]) -> None:
         """Save finished dialogues in one transaction: all of them or, on any error, none.
 
-        A failed dialogue already stored under the same (run_id, index) is replaced; a complete one
-        is never overwritten (RuntimeFailure).
+        A failed dialogue already stored under the same (run_id, index) is replaced, its LLM calls kept
+        (they were paid for); a complete one is never overwritten (RuntimeFailure).
         """
         if not records:
             return
@@ -274,6 +274,7 @@ class Store:
         try:
             with self.transaction() as conn:
                 self._check_targets(conn, records)
+                paid = _earlier_calls(conn, [r.dialogue_id for r in records])
                 conn.executemany(
                     "DELETE FROM dialogues WHERE run_id = ? AND idx = ? AND status = 'failed'", rows.keys
                 )
@@ -282,6 +283,7 @@ class Store:
                 conn.executemany(_INSERT_TURN, rows.turns)
                 conn.executemany(_INSERT_DRAFT, rows.drafts)
                 conn.executemany(_INSERT_LABEL, rows.labels)
+                conn.executemany(_INSERT_CALL, paid)
                 conn.executemany(_INSERT_CALL, rows.calls)
         except sqlite3.Error as exc:
             raise RuntimeFailure(f"{self.path}: could not save {len(records)} dialogues ({exc})") from exc
@@ -644,6 +646,18 @@ def _call_row(dialogue_id: str, call: dict, finished_at: float) -> tuple:
         else:
             values.append(kind(value))
     return tuple(values)
+
+
+def _earlier_calls(conn: sqlite3.Connection, dialogue_ids: list[str]) -> list[tuple]:
+    """The stored `llm_calls` rows of these dialogues (failed attempts about to be replaced), in order."""
+    rows: list[tuple] = []
+    for chunk in _chunks(dialogue_ids):
+        rows += conn.execute(
+            f"SELECT dialogue_id, {', '.join(_CALL_COLS)} FROM llm_calls"
+            f" WHERE dialogue_id IN ({_marks(len(chunk))}) ORDER BY id",
+            chunk,
+        ).fetchall()
+    return rows
 
 
 def _call_dict(row: tuple) -> dict:

@@ -3,19 +3,22 @@
 The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are ours alone. A call:
 
 1. looks the request up in the response cache (a hit is free);
-2. refuses to start (BudgetReached) once the calls so far cost `budget` USD or more;
-3. tries up to `RetryPolicy.attempts` times, each attempt first waiting for the model's client-side rate
+2. tries up to `RetryPolicy.attempts` times, each attempt first waiting for the model's client-side rate
    limit (`ratelimit.RateLimiter`), then bounded by `RetryPolicy.timeout`; 408, 429, 5xx
    and 529 replies, timeouts, connection errors and malformed responses are retried after an exponential
    backoff with jitter, or after the server's `retry-after-ms` / `retry-after` when it sends one;
-4. cleans each reply (see `hygiene`): empty replies and refusals are retried, role leaks cut, replies cut
+3. cleans each reply (see `hygiene`): empty replies and refusals are retried, role leaks cut, replies cut
    off at the token limit trimmed and flagged;
-5. returns the text with a call record (a JSON-able dict for the `llm_calls` table), or raises
+4. returns the text with a call record (a JSON-able dict for the `llm_calls` table), or raises
    `CallFailed` carrying the record of the failed call.
 
 Call record fields: backend, model, role, input_tokens, output_tokens, cached_tokens, latency_s, cost_usd,
 priced, status (ok | retried | failed), attempts, error, issues (what went wrong on the way, in order),
 finish_reason, cache_hit, response_id. Errors are scrubbed of keys.
+
+The cost budget (`budget`, `--max-cost`) never stops a call: once `over_budget`, the batch starts no new
+dialogue and lets the ones in flight finish (their cost is the overshoot, reported by `generate`), so
+no paid call is wasted on a dialogue thrown away.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 
 from tutorforge.llm.base import CALL_LOG, Backend, Message, Reply, Usage
 from tutorforge.llm.cache import ResponseCache, cache_key
-from tutorforge.llm.failures import AttemptError, BudgetReached, CallFailed, scrub
+from tutorforge.llm.failures import AttemptError, CallFailed, scrub
 from tutorforge.llm.hygiene import clean_reply
 from tutorforge.llm.pricing import PriceTable
 from tutorforge.llm.ratelimit import NO_LIMITS, RateLimiter
@@ -137,8 +140,6 @@ class Caller:
                 state.response_id, state.model = hit["response_id"], hit["model"]
                 record = self._record(role, target, state, started, "ok", cache_hit=True)
                 return hit["text"], record
-        if self.over_budget:
-            raise BudgetReached(f"the budget of ${self.budget:g} is spent (${self.spent:.4f})")
         state = _Attempts()
         while True:
             state.count += 1

@@ -299,7 +299,8 @@ def _review(store: dict) -> str:
     return (
         "## Review\n\n"
         f"Of the {d['total']:,} dialogues in the source database: {status.get('approved', 0):,} approved, "
-        f"{status.get('pending', 0):,} waiting for review, {status.get('rejected', 0):,} rejected. Clean "
+        f"{status.get('pending', 0):,} waiting for review, {status.get('rejected', 0):,} rejected, "
+        f"{status.get('failed', 0):,} failed (not exported; a rerun redoes them). Clean "
         f"dialogues are approved automatically (a share is sampled for an audit review); reviewers decided "
         f"{decisions['approved']:,} approvals and {decisions['rejected']:,} rejections. Reasons dialogues "
         f"were queued: {reasons}.\n"

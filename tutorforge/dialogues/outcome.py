@@ -1,0 +1,58 @@
+"""What the dialogues a `generate` command saved say about it: failures grouped by cause, whether the
+server refused the credentials, and what their LLM calls cost."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tutorforge.dialogues.record import DialogueRecord
+
+AUTH_ERRORS = ("http_401", "http_403")
+# "teacher call to openai/gpt-4o failed after 3 attempt(s): http_500: ..." (llm.calls.CallFailed)
+_CALL_FAILED = re.compile(r"CallFailed: \w+ call to (\S+) failed after \d+ attempt\(s\): ")
+
+
+def refused_credentials(record: DialogueRecord) -> bool:
+    """Whether the dialogue failed because the server refused the key (401) or its permissions (403):
+    every other dialogue would fail the same way."""
+    return record.status == "failed" and any(
+        call.get("status") == "failed" and str(call.get("error", "")).startswith(AUTH_ERRORS)
+        for call in record.usage.get("calls", ())
+    )
+
+
+def failure_cause(error: str) -> str:
+    """A failed dialogue's error without what differs between dialogues failing the same way (the role,
+    the number of attempts), so that they group."""
+    found = _CALL_FAILED.match(error)
+    cause = f"{error[found.end() :]} ({found[1]})" if found else error
+    return cause[:300] or "unknown error"
+
+
+@dataclass
+class Outcome:
+    """Fed every batch of saved dialogues (`add`)."""
+
+    failed: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    refused: bool = False
+    spent: float = 0.0
+
+    def add(self, records: Sequence[DialogueRecord]) -> None:
+        for record in records:
+            self.spent += sum(call.get("cost_usd", 0.0) for call in record.usage.get("calls", ()))
+            if record.status == "failed":
+                self.failed += 1
+                self.failures[failure_cause(record.error)] += 1
+                self.refused = self.refused or refused_credentials(record)
+
+    def causes(self, shown: int = 5) -> list[str]:
+        """One line per cause, the most frequent first: `N dialogue(s): cause`."""
+        common = self.failures.most_common()
+        lines = [f"  {n} dialogue{'s' if n > 1 else ''}: {cause}" for cause, n in common[:shown]]
+        if len(common) > shown:
+            lines.append(f"  {sum(n for _, n in common[shown:])} more, of {len(common) - shown} other causes")
+        return lines
