@@ -191,3 +191,35 @@ def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, s
         mine = [(role, status, cost) for d, role, status, cost in calls if d == did]
         assert [(role, status) for role, status, _ in mine] == [("teacher", "ok"), ("critic", "failed")]
         assert mine[0][2] > 0  # the teacher's call cost money, and the record says so
+
+
+def test_request_timeout_bounds_each_attempt(tutorforge, server, tmp_path):
+    """The teacher's first request hangs (60 s on the fake server): with --request-timeout 0.5 the attempt
+    is given up as a timeout and retried, and the run completes."""
+    db = tmp_path / "t.db"
+    code, out = _generate(
+        tutorforge, server, db, "-n", "1", "--teacher-model", "t-fault-timeoutx1", "--request-timeout", "0.5"
+    )
+    assert code == 0, out
+    with sqlite3.connect(db) as conn:
+        issues = [
+            json.loads(i) for (i,) in conn.execute("SELECT issues_json FROM llm_calls WHERE role = 'teacher'")
+        ]
+    assert issues[0][:1] == ["timeout"]
+    code, out = _generate(tutorforge, server, db, "--request-timeout", "nan")
+    assert code == 2 and "--request-timeout" in out
+
+
+def test_anthropic_with_a_base_url_needs_no_key(server, tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    code, out, err = run_cli(
+        "generate", "-n", "1", "--backend", "anthropic", "--model", "claude-x", "--base-url", server.url,
+        "--db", str(tmp_path / "a.db"), "--max-turns", "4",
+    )  # fmt: skip
+    assert code == 0, err
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    code, out, err = run_cli(
+        "generate", "-n", "1", "--backend", "anthropic", "--model", "claude-x", "--db", str(tmp_path / "b.db")
+    )
+    assert code == 2 and "needs ANTHROPIC_API_KEY" in err
+    assert not (tmp_path / "b.db").exists()  # a command rejected before any work leaves no database

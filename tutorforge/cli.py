@@ -44,7 +44,11 @@ _PERSONAS_DIR_HELP = (
 @app.command()
 def generate(
     n: int = typer.Option(
-        None, "-n", "--n", help="Dialogues in the run (default 20). Rerun with a larger N to extend."
+        None,
+        "-n",
+        "--count",
+        metavar="N",
+        help="Dialogues in the run (default 20). Rerun with a larger N to extend.",
     ),
     config: Path = typer.Option(
         None, "--config", help="A run.toml with any of these settings; flags override it."
@@ -73,7 +77,12 @@ def generate(
         None, "--max-revisions", help="Critic revisions per teacher turn (default 2)."
     ),
     max_cost: float = typer.Option(
-        None, "--max-cost", help="Stop starting dialogues once LLM calls cost this many USD."
+        None,
+        "--max-cost",
+        help="Stop starting dialogues once LLM calls cost this many USD; those in flight finish.",
+    ),
+    request_timeout: float = typer.Option(
+        None, "--request-timeout", help="Seconds an LLM request may take before it is retried (default 120)."
     ),
     no_cache: bool = typer.Option(
         None, "--no-cache", help="Do not read or write the LLM response cache.", show_default=False
@@ -131,6 +140,7 @@ def generate(
         "max_turns": max_turns,
         "max_revisions": max_revisions,
         "max_cost": max_cost,
+        "request_timeout": request_timeout,
         "no_cache": no_cache,
         "mathdial_students": mathdial_students,
         "audit_rate": audit_rate,
@@ -162,9 +172,9 @@ def generate(
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.outcome import Outcome
     from tutorforge.dialogues.progress import BatchProgress
-    from tutorforge.dialogues.store import Store, created_for
+    from tutorforge.dialogues.store import Store, created_for, database_errors
 
-    with created_for(db), Store.open(db) as store:
+    with database_errors(db), created_for(db), Store.open(db) as store:
         plan = plan_batch(cfg, store)
         if plan.already_done:
             typer.echo(
@@ -254,7 +264,7 @@ def build_config(model_cls, settings: dict, *, source: str):
 
 
 _FLAG_OF = {
-    "n": "-n",
+    "n": "-n/--count",
     "problems_file": "--problems",
     "families": "--family",
     "personas_dirs": "--personas-dir",
@@ -289,14 +299,14 @@ def export(
     ),
 ) -> None:
     """Export dialogues as JSON Lines for training, each record with its provenance."""
-    from tutorforge.dialogues.store import Store
+    from tutorforge.dialogues.store import Store, database_errors
     from tutorforge.outputs import check_output, make_parents
     from tutorforge.quality.publish import publish
 
     check_export_format(fmt)
     check_threshold(dedup_threshold)
     check_output(out, database=db, parents=True)
-    with Store.open(db, create=False) as store:
+    with database_errors(db), Store.open(db, create=False) as store:
         make_parents(out)
         done = publish(store, fmt, out, include, dedup=dedup, threshold=dedup_threshold, card=card)
     typer.echo(f"wrote {done.written} records to {out} ({fmt}, {include})", err=True)
@@ -321,7 +331,7 @@ def report(
     dedup_threshold: float = typer.Option(0.9, "--dedup-threshold", help=_DEDUP_THRESHOLD_HELP),
 ) -> None:
     """A quality report: counts, flags, review, pedagogy, diversity, coverage, near-duplicates, cost."""
-    from tutorforge.dialogues.store import INCLUDE, Store
+    from tutorforge.dialogues.store import INCLUDE, Store, database_errors
     from tutorforge.outputs import check_output
     from tutorforge.quality.metrics import quality_figures
     from tutorforge.quality.report import render, report_format, write_atomic
@@ -331,7 +341,7 @@ def report(
     check_threshold(dedup_threshold)
     if include not in INCLUDE:
         raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")
-    with Store.open(db, create=False) as store:
+    with database_errors(db), Store.open(db, create=False) as store:
         figures = quality_figures(store, include, threshold=dedup_threshold)
     write_atomic(out, render(figures, kind))
     analysed = figures["corpus"]["analysed"]
@@ -379,18 +389,20 @@ def review(
     note: str = typer.Option(None, "--note", help="A note kept with --approve or --reject."),
 ) -> None:
     """Review flagged dialogues: the full-screen app, or --list/--approve/--reject for scripts."""
+    from tutorforge.dialogues.store import database_errors
     from tutorforge.review.command import review_command
 
-    review_command(
-        db,
-        reviewer,
-        list_queue=list_queue,
-        as_json=as_json,
-        approve=approve or (),
-        reject=reject or (),
-        reason=reason,
-        note=note,
-    )
+    with database_errors(db):
+        review_command(
+            db,
+            reviewer,
+            list_queue=list_queue,
+            as_json=as_json,
+            approve=approve or (),
+            reject=reject or (),
+            reason=reason,
+            note=note,
+        )
 
 
 @app.command()
@@ -400,9 +412,9 @@ def stats(
 ) -> None:
     """Figures about a corpus: statuses, review queue, flags, turns, misconceptions, personas."""
     from tutorforge.dialogues.stats import compute_stats, print_stats
-    from tutorforge.dialogues.store import Store
+    from tutorforge.dialogues.store import Store, database_errors
 
-    with Store.open(db, create=False) as store:
+    with database_errors(db), Store.open(db, create=False) as store:
         figures = compute_stats(store)
     print_stats(figures, as_json=as_json)
 
@@ -416,6 +428,8 @@ def verify(
     """Verify every turn of a dialogue file: one verdict line per dialogue; bad lines are reported."""
     from tutorforge.verifiers.verify_file import run
 
+    if not 0 < timeout <= 3600:  # also refuses nan
+        raise BadInput(f"--timeout {timeout}: must be above 0 and at most 3600 seconds")
     run(path, out, timeout)
 
 

@@ -668,6 +668,22 @@ def _call_dict(row: tuple) -> dict:
 
 
 @contextmanager
+def database_errors(path: Path) -> Iterator[None]:
+    """Around a command's use of the database at `path`: SQLite finding it damaged (or failing another
+    way) is bad input naming the file, with how to recover what it holds, not a traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        message = str(exc)
+        if any(word in message for word in ("malformed", "not a database", "corrupt")):
+            raise BadInput(
+                f"{path}: the database is damaged ({message}); recover what it holds with "
+                f"`sqlite3 {path} .recover | sqlite3 recovered.db` and use recovered.db"
+            ) from None
+        raise RuntimeFailure(f"{path}: the database failed ({message})") from None
+
+
+@contextmanager
 def created_for(path: Path) -> Iterator[None]:
     """Around a command that may create the database at `path`: when it fails before storing anything
     (no dialogue, no cached reply), the file it created is removed, so a rejected command leaves none."""

@@ -69,7 +69,7 @@ def scan(path: Path) -> tuple[list[Path], list[Path]]:
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: no such file or folder")
-    if path.is_file():
+    if not path.is_dir():  # a file (reading it refuses a device or FIFO)
         return ([path.parent], []) if path.name == MANIFEST else ([], [path])
     if (path / MANIFEST).is_file():
         return [path], []
