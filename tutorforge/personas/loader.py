@@ -219,6 +219,9 @@ def _problem(path: Path, text: str, error: dict) -> PersonaProblem:
         else:
             message = f"missing required field (one of: {expected})"
         return PersonaProblem(path, key_line(text, ("role",)), "role", message)
+    if kind == "bad_phrase" and "act" in error.get("ctx", {}):  # a check across the persona's fields
+        keys = ("style", "phrases", error["ctx"]["act"])
+        return PersonaProblem(path, key_line(text, keys), ".".join(keys), error["msg"])
     role, parts = loc[0], [p for p in loc[1:] if p != "[key]"]
     keys = tuple(takewhile(lambda part: isinstance(part, str), parts))
     field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")

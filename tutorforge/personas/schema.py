@@ -6,7 +6,15 @@ import string
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from tutorforge.personas.misconceptions import KNOWN_MISCONCEPTIONS
@@ -39,16 +47,66 @@ TeacherErrorKind = Annotated[str, _one_of(TEACHER_ERROR_KINDS, "teacher error ki
 PHRASE_FIELDS = ("name", "teacher", "problem", "ask", "claim", "text", "answer", "explanation", "hint")
 """The {fields} a `style.phrases` template may use (the scripted backend fills those its act has)."""
 
+# The acts a persona of each role may add phrasings to, and the fields the scripted backend fills in each
+# (a teacher's phrases also get `name`, the student's display name, and `teacher`, its own).
+PHRASE_ACTS: dict[str, dict[str, frozenset[str]]] = {
+    "teacher": {
+        "open": frozenset({"ask", "problem"}),
+        "praise": frozenset(),
+        "restate": frozenset({"claim"}),
+        "next": frozenset({"ask"}),
+        "reveal": frozenset({"text"}),
+        "hint_lead": frozenset(),
+        "hint_generic": frozenset(),
+        "hint_close": frozenset({"ask"}),
+        "ask_final": frozenset(),
+        "close": frozenset(),
+    },
+    "student": {
+        "attempt": frozenset({"claim"}),
+        "fixed": frozenset({"claim"}),
+        "final": frozenset({"answer"}),
+    },
+    "critic": {},
+}
+TEACHER_PHRASE_FIELDS = frozenset({"name", "teacher"})
+MAX_PHRASE_CHARS = 2000
 
-def _check_phrase(text: str) -> str:
-    """Accept a phrase template only if it parses and uses bare field names from PHRASE_FIELDS."""
+
+def phrase_fields(text: str) -> list[str]:
+    """The fields a phrase template uses; PydanticCustomError for a format spec or conversion
+    (`{claim:>3000000}` would write a 3 MB turn, `{claim:d}` fail every dialogue using it)."""
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+        parts = list(string.Formatter().parse(text))
     except ValueError as exc:
         raise PydanticCustomError(
             "bad_phrase", "not a valid phrase template: {error}", {"error": str(exc)}
         ) from None
-    unknown = [field for field in fields if field not in PHRASE_FIELDS]
+    fields = []
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if spec or conversion:
+            written = (
+                "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            )
+            raise PydanticCustomError(
+                "bad_phrase",
+                "placeholder {placeholder}: only a bare field name is allowed, as in {example} (no format "
+                "spec or conversion)",
+                {"placeholder": written[:60], "example": "{claim}"},
+            )
+        fields.append(field)
+    return fields
+
+
+def _check_phrase(text: str) -> str:
+    """Accept a phrase template only if it parses and uses bare field names from PHRASE_FIELDS."""
+    if len(text) > MAX_PHRASE_CHARS:
+        raise PydanticCustomError(
+            "bad_phrase", "a phrase template is at most {limit} characters", {"limit": MAX_PHRASE_CHARS}
+        )
+    unknown = [field for field in phrase_fields(text) if field not in PHRASE_FIELDS]
     if unknown:
         raise PydanticCustomError(
             "bad_phrase",
@@ -121,6 +179,32 @@ class _PersonaBase(_Strict):
     prompt: str = Field(description="system prompt for LLM backends; may use {problem} and {display_name}")
     subjects: list[str] = Field(default_factory=lambda: ["math"])
     style: Style = Field(default_factory=Style)
+
+    @model_validator(mode="after")
+    def _phrases_fit_their_acts(self) -> _PersonaBase:
+        """Each `style.phrases` act is one the role has, and its templates use only the fields it fills."""
+        acts = PHRASE_ACTS[self.role]
+        given = TEACHER_PHRASE_FIELDS if self.role == "teacher" else frozenset()
+        for act, templates in self.style.phrases.items():
+            if act not in acts:
+                raise PydanticCustomError(
+                    "bad_phrase",
+                    "a {role} has no act '{act}' (acts: {known})",
+                    {"act": act, "role": self.role, "known": ", ".join(acts) or "none"},
+                )
+            for text in templates:
+                missing = [f for f in phrase_fields(text) if f not in acts[act] | given]
+                if missing:
+                    raise PydanticCustomError(
+                        "bad_phrase",
+                        "{field} is not filled in for this act (it has: {known})",
+                        {
+                            "act": act,
+                            "field": "{" + missing[0] + "}",
+                            "known": ", ".join(sorted(acts[act] | given)) or "none",
+                        },
+                    )
+        return self
 
 
 class StudentPersona(_PersonaBase):
