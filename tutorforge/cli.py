@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -36,6 +37,7 @@ def _root(
 
 
 ROLES = ("teacher", "student", "critic")
+_TRUST_HELP = "Let subject packs name checkers, problem files and persona folders outside their folder."
 _PERSONAS_DIR_HELP = (
     "A persona file, a folder of them or a subject pack, after TUTORFORGE_PATH (repeatable; later wins)."
 )
@@ -116,12 +118,14 @@ def generate(
         None, "--format", help="Format for --out: openai (default), sharegpt, trl, raw."
     ),
     personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
+    trust_pack_paths: bool = typer.Option(False, "--trust-pack-paths", help=_TRUST_HELP),
 ) -> None:
     """Generate tutoring dialogues, verify every turn, and store them; rerunning resumes."""
     from tutorforge.dialogues.config import GenerateConfig
     from tutorforge.dialogues.processes import start_early
     from tutorforge.dialogues.run_config import MIX_OR_SETTING, load_run_config
 
+    _trust_pack_paths(trust_pack_paths)
     run_file = load_run_config(config) if config else None
     settings = dict(run_file.settings) if run_file else {}
     output = run_file.output if run_file else {}
@@ -468,17 +472,30 @@ def personas_show(
 @personas_app.command("validate")
 def personas_validate(
     path: Path = typer.Argument(..., help="A persona .toml file, a folder of them, or a subject pack."),
+    run_code: bool = typer.Option(
+        False, "--import", help="Import the packs' Python code to check what it names (it runs)."
+    ),
+    trust_pack_paths: bool = typer.Option(False, "--trust-pack-paths", help=_TRUST_HELP),
 ) -> None:
     """Check persona files and subject packs: prints each problem as file:line: field: message, exits 2
-    on any."""
+    on any. A pack's Python code is not run unless --import is given."""
     from tutorforge.subjects.validate import validate_path
 
-    summary, problems = validate_path(path)
+    _trust_pack_paths(trust_pack_paths)
+    summary, problems = validate_path(path, run_code=run_code)
     for problem in problems:
         typer.echo(str(problem))
     if problems:
         raise BadInput(f"{len(problems)} problem(s) in {path}")
     typer.echo(f"ok: {summary}")
+
+
+def _trust_pack_paths(trust: bool) -> None:
+    """With --trust-pack-paths, packs may name files outside their folder (also in worker processes)."""
+    if trust:
+        from tutorforge.subjects.pack import TRUST_ENV
+
+        os.environ[TRUST_ENV] = "1"
 
 
 def _plain_override_notes() -> None:

@@ -42,7 +42,9 @@ class Source:
 @functools.cache
 def builtin_packs() -> tuple[SubjectPack, ...]:
     """The packs shipped with tutorforge, read once per process."""
-    return tuple(load_pack(d) for d in sorted(BUILTIN_ROOT.iterdir()) if (d / MANIFEST).is_file())
+    return tuple(
+        load_pack(d, trusted=True) for d in sorted(BUILTIN_ROOT.iterdir()) if (d / MANIFEST).is_file()
+    )
 
 
 def builtin_persona_dirs() -> list[Path]:
