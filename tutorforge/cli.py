@@ -447,15 +447,22 @@ def personas_list(
         None, "--role", help="Only this role."
     ),
     personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, for scripts."),
 ) -> None:
-    """List the personas: name, role, version, description, and misconceptions for students."""
+    """List the personas: name, role, subjects, version, description, and misconceptions for students."""
+    import json
+
     from rich.console import Console
 
     from tutorforge.personas.loader import load_registry
-    from tutorforge.personas.table import persona_table
+    from tutorforge.personas.table import persona_records, persona_table
 
     registry = load_registry(personas_dirs or ())
-    Console().print(persona_table(p for r in ((role,) if role else ROLES) for p in registry.by_role(r)))
+    personas = [p for r in ((role,) if role else ROLES) for p in registry.by_role(r)]
+    if as_json:
+        typer.echo(json.dumps(persona_records(personas), indent=2, ensure_ascii=False))
+    else:
+        Console().print(persona_table(personas))
 
 
 @personas_app.command("show")
