@@ -110,3 +110,12 @@ def test_verify_timeout_is_validated(tmp_path, value):
     src.write_text("")
     code, _, err = run_cli("verify", str(src), "--timeout", value)
     assert code == 2 and "--timeout" in err
+
+
+def test_a_fifo_as_the_database_is_refused_unread(tmp_path):
+    fifo = tmp_path / "corpus.db"
+    os.mkfifo(fifo)  # opening it would wait for a writer forever
+    for command in (["stats"], ["generate", "-n", "1"], ["review", "--list"]):
+        code, _, err = run_cli(*command, "--db", str(fifo))
+        assert code == 2 and "is not a regular file" in err, (command, err)
+    assert fifo.is_fifo()

@@ -21,6 +21,7 @@ from tutorforge.dialogues.record import DialogueRecord, Draft, GeneratorLabel, T
 from tutorforge.dialogues.redact import redact_config, redact_text
 from tutorforge.dialogues.schema import APP, DDL, MIGRATIONS, SCHEMA_VERSION
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.inputs import InputError, read_regular
 from tutorforge.problems.model import Problem
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
@@ -729,10 +730,9 @@ def _check_path(path: Path, create: bool) -> None:
             raise BadInput(f"{path}: directory {parent} is not writable")
         return
     try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_MAGIC))
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the database ({exc.strerror})") from exc
+        header = read_regular(path, 1 << 40, head=len(SQLITE_MAGIC))
+    except InputError as exc:
+        raise BadInput(f"{path}: {exc}") from None
     if header and header != SQLITE_MAGIC:
         raise BadInput(f"{path}: not a SQLite database")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
