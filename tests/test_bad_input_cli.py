@@ -96,6 +96,7 @@ def test_an_oversized_persona_file_is_refused(tmp_path):
         (["--request-timeout", "0"], "--request-timeout"),
         (["--audit-rate", "nan"], "--audit-rate"),
         (["--max-turns", "1000000"], "--max-turns"),
+        (["--seed", "99999999999999999999"], "--seed"),  # SQLite stores 64 bits
     ],
 )
 def test_numeric_options_are_validated_before_any_work(tmp_path, args, needle):

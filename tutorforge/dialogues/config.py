@@ -43,7 +43,7 @@ class GenerateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     n: int = Field(default=20, ge=1, le=MAX_DIALOGUES, description="dialogues in the run")
-    seed: int = 0
+    seed: int = Field(default=0, ge=-(2**63), lt=2**63, description="stored as a 64-bit integer")
     subject: str = "math"
     families: list[str] = Field(default_factory=list, description="problem families; empty = all")
     problems_file: str | None = None
