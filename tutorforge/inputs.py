@@ -1,8 +1,9 @@
-"""User files read with bounds: regular files only (no device, FIFO or folder), a size cap, and TOML
-whose depth and integer size cannot crash the parser."""
+"""User files read with bounds: regular files only (no device, FIFO or folder), a size cap, and JSON and
+TOML whose depth, integer size or stray surrogates cannot crash the parser or a later write."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -41,6 +42,28 @@ def read_regular(path: Path, max_bytes: int, *, head: int | None = None) -> byte
     if len(data) > max_bytes:
         raise InputError(f"larger than the limit of {max_bytes:,} bytes")
     return data
+
+
+def json_value(text: str) -> object:
+    """One JSON value from a line of a user file; InputError (saying why) for what cannot be read whole:
+    bad JSON, nesting too deep for the parser, an integer too long to convert, a lone surrogate escape
+    (`\\ud800`, which no UTF-8 output can hold)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise InputError("not JSON we read (nested too deeply)") from None
+    except ValueError:
+        raise InputError("not JSON we read (an integer with more than 4,300 digits)") from None
+    if "\\u" in text:  # only an escape can make a lone surrogate in text that was UTF-8
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except RecursionError:
+            raise InputError("not JSON we read (nested too deeply)") from None
+        except UnicodeEncodeError:
+            raise InputError("a string holds a lone surrogate escape (\\ud800-\\udfff), not text") from None
+    return value
 
 
 class TomlError(Exception):

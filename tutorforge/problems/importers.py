@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from fractions import Fraction
 from pathlib import Path
 
 from tutorforge.errors import BadInput
-from tutorforge.inputs import InputError, read_regular
+from tutorforge.inputs import InputError, json_value, read_regular
 from tutorforge.problems.model import Problem
 from tutorforge.problems.worked_solutions import format_value, steps_from_solution
 
@@ -75,9 +74,9 @@ def _from_jsonl(path: Path, text: str) -> list[Problem]:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{path}, line {line}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            record = json_value(raw)
+        except InputError as exc:
+            raise BadInput(f"{path}, line {line}: {exc}") from None
         if not isinstance(record, dict):
             raise BadInput(f"{path}, line {line}: expected a JSON object, got {type(record).__name__}")
         if mathdial is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.inputs import InputError, json_value
 from tutorforge.outputs import check_output, open_new_or_regular
 from tutorforge.verifiers import close, verify_turn
 from tutorforge.verifiers.types import PriorTurn, VerifyContext
@@ -117,30 +118,15 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
 
 
 def _parse_line(raw: bytes | None) -> object:
-    """One line's JSON value; BadLine for what cannot be read whole (including nesting too deep for the
-    parser, integers too long to convert and lone surrogates, which no output could hold)."""
+    """One line's JSON value; BadLine for what cannot be read whole (`inputs.json_value`)."""
     if raw is None:
         raise BadLine(f"longer than {MAX_LINE_BYTES:,} bytes")
     try:
-        text = raw.decode("utf-8")
+        return json_value(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise BadLine("not UTF-8") from exc
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadLine(f"not JSON ({exc.msg} at column {exc.colno})") from exc
-    except RecursionError:
-        raise BadLine("not JSON we read (nested too deeply)") from None
-    except ValueError:
-        raise BadLine("not JSON we read (an integer with more than 4,300 digits)") from None
-    if "\\u" in text:  # only an escape can make a lone surrogate
-        try:
-            json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        except RecursionError:
-            raise BadLine("not JSON we read (nested too deeply)") from None
-        except UnicodeEncodeError:
-            raise BadLine("a string holds a lone surrogate escape (\\ud800-\\udfff), not text") from None
-    return obj
+    except InputError as exc:
+        raise BadLine(str(exc)) from None
 
 
 def verify_file(path: Path, out: IO[str], err: IO[str], timeout: float) -> tuple[Counter, int]:
