@@ -83,7 +83,9 @@ class GenerateConfig(BaseModel):
         description="share of clean dialogues queued for review as an audit",
     )
     concurrency: int = Field(default=8, ge=1, le=10_000)
-    workers: int = Field(default=0, ge=0, description="processes; 0 = one per core (LLM runs: see llm_batch)")
+    workers: int = Field(
+        default=0, ge=0, le=1024, description="processes; 0 = one per core (LLM runs: see llm_batch)"
+    )
     mix: Mix = Field(default_factory=Mix, description="weighted mixtures of personas, families, subjects")
     shard: str | None = Field(default=None, description="I/N: this process runs the indices i % N == I - 1")
     rate_limits: dict[str, RateLimit] = Field(
