@@ -213,35 +213,15 @@ def generate(
             err=True,
         )
         if not_started:
-            typer.echo(_stopped_early(cfg, outcome, not_started), err=True)
+            typer.echo(outcome.stopped_early(not_started, cfg.max_cost), err=True)
         if out is not None:
             from tutorforge.dialogues.export import export
 
             written = export(store, out_format, out, include="approved", run_id=plan.run_id)
             typer.echo(f"exported {written} approved dialogues to {out} ({out_format})", err=True)
     if outcome.failed:
-        typer.echo("failed dialogues, by cause:", err=True)
-        for line in outcome.causes():
-            typer.echo(line, err=True)
-        raise RuntimeFailure(
-            f"{outcome.failed} dialogue{'s' if outcome.failed > 1 else ''} failed (stored as failed, not "
-            f"exported); once the cause is fixed, resume with: {_this_command()}"
-        )
-
-
-def _stopped_early(cfg, outcome, not_started: int) -> str:
-    """Why the run started fewer dialogues than planned: refused credentials, or the cost budget."""
-    if outcome.refused:
-        return (
-            f"stopped early: the server refused the credentials (401/403); {not_started} dialogues "
-            "not started"
-        )
-    over = outcome.spent - cfg.max_cost
-    overshoot = f", ${over:.4f} ({over / cfg.max_cost:.0%}) over it" if over > 0 else ""
-    return (
-        f"cost budget of ${cfg.max_cost:g} reached: {not_started} dialogues not started; the dialogues in "
-        f"flight were finished (${outcome.spent:.4f} spent by this command{overshoot}); rerun to continue"
-    )
+        typer.echo("\n".join(outcome.causes()), err=True)
+        raise RuntimeFailure(outcome.failed_line(_this_command()))
 
 
 def _this_command() -> str:

@@ -50,9 +50,31 @@ class Outcome:
                 self.refused = self.refused or refused_credentials(record)
 
     def causes(self, shown: int = 5) -> list[str]:
-        """One line per cause, the most frequent first: `N dialogue(s): cause`."""
+        """The failures by cause, the most frequent first: `  N dialogue(s): cause` under a heading."""
         common = self.failures.most_common()
         lines = [f"  {n} dialogue{'s' if n > 1 else ''}: {cause}" for cause, n in common[:shown]]
         if len(common) > shown:
             lines.append(f"  {sum(n for _, n in common[shown:])} more, of {len(common) - shown} other causes")
-        return lines
+        return ["failed dialogues, by cause:", *lines]
+
+    def failed_line(self, command: str) -> str:
+        """How many failed, and the command that resumes the run."""
+        return (
+            f"{self.failed} dialogue{'s' if self.failed > 1 else ''} failed (stored as failed, not "
+            f"exported); once the cause is fixed, resume with: {command}"
+        )
+
+    def stopped_early(self, not_started: int, max_cost: float | None) -> str:
+        """Why the run started fewer dialogues than planned: refused credentials, or the cost budget
+        (with what this command spent and the overshoot: the dialogues in flight were finished)."""
+        if self.refused or not max_cost:
+            return (
+                f"stopped early: the server refused the credentials (401/403); {not_started} dialogues "
+                "not started"
+            )
+        over = self.spent - max_cost
+        overshoot = f", ${over:.4f} ({over / max_cost:.0%}) over it" if over > 0 else ""
+        return (
+            f"cost budget of ${max_cost:g} reached: {not_started} dialogues not started; the dialogues in "
+            f"flight were finished (${self.spent:.4f} spent by this command{overshoot}); rerun to continue"
+        )
