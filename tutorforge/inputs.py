@@ -19,10 +19,10 @@ class InputError(Exception):
     """A user file that cannot be read: the message says why (the caller adds the file's name)."""
 
 
-def read_regular(path: Path, max_bytes: int, *, head: int | None = None) -> bytes:
-    """The bytes of a regular file of at most `max_bytes` (or its first `head` bytes, whatever its size);
-    a device, FIFO, socket or folder is refused without reading from it (and without waiting on a
-    FIFO's writer)."""
+def read_regular(path: Path, max_bytes: int, *, head: bool = False) -> bytes:
+    """The bytes of a regular file of at most `max_bytes` (with `head`, its first `max_bytes` bytes,
+    whatever its size); a device, FIFO, socket or folder is refused without reading from it (and without
+    waiting on a FIFO's writer)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
@@ -34,7 +34,7 @@ def read_regular(path: Path, max_bytes: int, *, head: int | None = None) -> byte
         if not stat.S_ISREG(mode):
             raise InputError("is not a regular file (a device, FIFO or socket); not read")
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(max_bytes + 1 if head is None else head)
+            data = fh.read(max_bytes if head else max_bytes + 1)
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror or exc})") from None
     finally:

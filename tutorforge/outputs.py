@@ -14,7 +14,7 @@ from pathlib import Path
 from tutorforge.errors import BadInput
 
 
-def _database_files(db: Path) -> list[Path]:
+def database_files(db: Path) -> list[Path]:
     """A SQLite database and the journal files beside it."""
     return [Path(f"{db}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
 
@@ -32,7 +32,7 @@ def check_output(
     missing folders are fine: `make_parents` creates them when writing starts). Returns the path."""
     path = Path(path)
     check_replaceable(path, flag)
-    if database is not None and any(_same_file(path, f) for f in _database_files(database)):
+    if database is not None and any(_same_file(path, f) for f in database_files(database)):
         raise BadInput(f"{flag} {path}: that is the database itself")
     for source in inputs:
         if _same_file(path, Path(source)):

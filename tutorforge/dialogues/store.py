@@ -22,6 +22,7 @@ from tutorforge.dialogues.redact import redact_config, redact_text
 from tutorforge.dialogues.schema import APP, DDL, MIGRATIONS, SCHEMA_VERSION
 from tutorforge.errors import BadInput, RuntimeFailure
 from tutorforge.inputs import InputError, read_regular
+from tutorforge.outputs import database_files
 from tutorforge.problems.model import Problem
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
@@ -712,7 +713,7 @@ def _remove_if_unused(path: Path) -> None:
     except sqlite3.Error:
         return
     if not used:
-        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        for file in database_files(path):
             file.unlink(missing_ok=True)
 
 
@@ -730,7 +731,7 @@ def _check_path(path: Path, create: bool) -> None:
             raise BadInput(f"{path}: directory {parent} is not writable")
         return
     try:
-        header = read_regular(path, 1 << 40, head=len(SQLITE_MAGIC))
+        header = read_regular(path, len(SQLITE_MAGIC), head=True)
     except InputError as exc:
         raise BadInput(f"{path}: {exc}") from None
     if header and header != SQLITE_MAGIC:
