@@ -245,3 +245,17 @@ def test_validate_runs_no_pack_code_unless_asked(cli, tmp_path, monkeypatch):
     _pack(tmp_path / "tiny", manifest=MANIFEST.replace("checkers = []", 'checkers = ["evil.py:check"]'))
     code, out, _ = cli("personas", "validate", str(tmp_path / "tiny"), "--import")
     assert code == 0 and marker.exists()
+
+
+def test_validate_runs_no_code_of_the_packs_on_the_plugin_path(cli, tmp_path, monkeypatch):
+    marker = tmp_path / "ran"
+    _evil(tmp_path / "plugins" / "tiny", marker)
+    _pack(
+        tmp_path / "plugins" / "tiny",
+        manifest=MANIFEST.replace("checkers = []", 'checkers = ["evil.py:check"]'),
+    )
+    monkeypatch.setenv("TUTORFORGE_PATH", str(tmp_path / "plugins"))
+    write(tmp_path, "s.toml", student("s", misconceptions={"tiny-slip": 0.5}, subjects='["tiny"]'))
+    code, out, err = cli("personas", "validate", str(tmp_path / "s.toml"))
+    assert (code, out) == (0, "ok: 1 personas\n"), (out, err)  # the plug-in pack's ids are known
+    assert not marker.exists()

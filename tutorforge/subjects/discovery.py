@@ -82,16 +82,19 @@ def scan(path: Path) -> tuple[list[Path], list[Path]]:
     return packs, [path] if has_personas else []
 
 
-def load_subjects(extra_dirs: Sequence[Path | str] = (), path_env: str | None = None) -> list[Path]:
+def load_subjects(
+    extra_dirs: Sequence[Path | str] = (), path_env: str | None = None, *, run_code: bool = True
+) -> list[Path]:
     """Activate every subject pack found (built-ins first, then plug-ins in precedence order) and return
     the plug-in persona paths in the same order: each pack's persona folders, then loose persona files.
-    A subject found twice gets its last pack; every clash is reported (an `OverrideWarning`)."""
+    A subject found twice gets its last pack; every clash is reported (an `OverrideWarning`). Without
+    `run_code`, plug-in packs are read without running their Python code (for `personas validate`)."""
     packs = list(builtin_packs())
     persona_paths: list[Path] = []
     for source in plugin_sources(extra_dirs, path_env):
         folders, personas = scan(source.path)
         for folder in folders:
-            pack = load_pack(folder)
+            pack = load_pack(folder, run_code=run_code)
             packs.append(pack)
             persona_paths += pack.persona_dirs
         persona_paths += personas

@@ -79,9 +79,9 @@ def read_pack(
     return (pack if not builder.problems else None), builder.problems
 
 
-def load_pack(path: Path, *, trusted: bool = False) -> SubjectPack:
+def load_pack(path: Path, *, trusted: bool = False, run_code: bool = True) -> SubjectPack:
     """A pack; any problem in it is bad input naming the file, line and field."""
-    pack, problems = read_pack(path, trusted=trusted)
+    pack, problems = read_pack(path, trusted=trusted, run_code=run_code)
     if problems:
         more = f" (and {len(problems) - 1} more; run `tutorforge personas validate {path}`)"
         raise BadInput(f"{problems[0]}{more if len(problems) > 1 else ''}")

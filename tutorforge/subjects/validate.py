@@ -25,7 +25,7 @@ def validate_path(path: Path, *, run_code: bool = False) -> tuple[str, list[Pers
     personas may use their misconception ids; a pack's personas may also use the pack's own. A pack's
     Python code runs only with `run_code`; otherwise its references are checked for form and existence
     and the summary says the code was not run."""
-    load_subjects()
+    load_subjects(run_code=run_code)
     packs, persona_paths = scan(Path(path))
     problems: list[PersonaProblem] = []
     subjects: list[str] = []
