@@ -7,9 +7,7 @@
 # Anywhere else (the shard given as I/N):
 #   SHARD=3/16 scripts/run_shard.sh examples/configs/math-mix.toml shards/
 #
-# A task that dies is simply run again: its shard resumes from its own database. When the config names
-# an `out` file, each shard exports to its own shard-NNNNN.jsonl in OUT_DIR instead (the shards would
-# otherwise all replace the same file); export the merged database for the whole corpus.
+# A task that dies is simply run again: its shard resumes from its own database.
 #SBATCH --job-name=tutorforge-shard
 #SBATCH --output=tutorforge-shard-%A_%a.log
 set -euo pipefail
@@ -26,10 +24,5 @@ else
   exit 2
 fi
 index=${shard%%/*}
-name="$out_dir/shard-$(printf '%05d' "$index")"
-export_to=()
-if grep -Eq '^[[:space:]]*"?out"?[[:space:]]*=' "$config"; then
-  export_to=(--out "$name.jsonl")
-fi
 mkdir -p "$out_dir"
-tutorforge generate --config "$config" --shard "$shard" --db "$name.db" ${export_to[@]+"${export_to[@]}"} "$@"
+tutorforge generate --config "$config" --shard "$shard" --db "$out_dir/shard-$(printf '%05d' "$index").db" "$@"

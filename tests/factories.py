@@ -146,6 +146,7 @@ def make_record(
                     "latency_s": 0.25,
                     "cost_usd": 0.0001,
                     "priced": True,
+                    "price_source": "override",
                     "status": "retried" if k else "ok",
                     "attempts": 1 + k,
                     "error": "",

@@ -35,6 +35,8 @@ def _damaged(tmp_path: Path) -> Path:
         ["review", "--list"],
         ["review", "--list", "--json"],
         ["report", "--format", "md", "--out", "r.md"],
+        ["export", "--format", "openai", "--out", "e.jsonl"],
+        ["publish", "--to", "pub"],
     ],
 )
 def test_a_damaged_database_is_a_clear_error_suggesting_recover(tmp_path, monkeypatch, command):

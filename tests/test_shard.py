@@ -152,11 +152,8 @@ def test_run_shard_gives_each_shard_its_own_export(tmp_path):
         assert done.returncode == 0, done.stderr
     assert not (tmp_path / "all.jsonl").exists()
     ids = [
-        {
-            json.loads(line)["metadata"]["index"]
-            for line in (tmp_path / "shards" / name).read_text().splitlines()
-        }
-        for name in ("shard-00001.jsonl", "shard-00002.jsonl")
+        {json.loads(line)["metadata"]["index"] for line in (tmp_path / name).read_text().splitlines()}
+        for name in ("all.shard-1-of-2.jsonl", "all.shard-2-of-2.jsonl")
     ]
     assert ids[0] and ids[1] and not ids[0] & ids[1]
     assert ids[0] <= {0, 2, 4} and ids[1] <= {1, 3, 5}

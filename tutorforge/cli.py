@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -81,7 +82,7 @@ def generate(
     max_cost: float = typer.Option(
         None,
         "--max-cost",
-        help="Stop starting dialogues once LLM calls cost this many USD; those in flight finish.",
+        help="USD the run may spend on LLM calls (a shard spends its share); never overrun.",
     ),
     request_timeout: float = typer.Option(
         None, "--request-timeout", help="Seconds an LLM request may take before it is retried (default 120)."
@@ -108,7 +109,19 @@ def generate(
         " in flight per process, each with its share of the concurrency, rate limits and budget.",
     ),
     shard: str = typer.Option(
-        None, "--shard", help="I/N: generate only indices i with i % N == I-1; merge the shards later."
+        None,
+        "--shard",
+        help="I/N: generate only indices i with i % N == I-1; merge the shards later. auto: the shard of"
+        " this Slurm array task or Kubernetes indexed job.",
+    ),
+    shard_count: int = typer.Option(
+        None, "--shard-count", help="With --shard auto: the number of tasks of a Kubernetes indexed job."
+    ),
+    limits_per_shard: bool = typer.Option(
+        None,
+        "--limits-per-shard",
+        help="Each shard applies the whole rate limits and --max-cost (default: its share of them).",
+        show_default=False,
     ),
     db: Path = typer.Option(
         None, "--db", help="The corpus database (created if absent; default tutorforge.db)."
@@ -124,6 +137,9 @@ def generate(
     from tutorforge.dialogues.config import GenerateConfig
     from tutorforge.dialogues.processes import start_early
     from tutorforge.dialogues.run_config import MIX_OR_SETTING, load_run_config
+    from tutorforge.dialogues.shard import out_path as shard_out_path
+    from tutorforge.dialogues.shard import resolve as resolve_shard
+    from tutorforge.dialogues.shard import shard_of
 
     _trust_pack_paths(trust_pack_paths)
     run_file = load_run_config(config) if config else None
@@ -151,9 +167,11 @@ def generate(
         "concurrency": concurrency,
         "workers": workers,
         "shard": shard,
+        "limits_per_shard": limits_per_shard,
     }
     flags = {k: v for k, v in flags.items() if v is not None}
     settings.update(flags)
+    settings["shard"] = resolve_shard(settings.get("shard"), shard_count, os.environ)
     mix = {table: w for table, w in settings.get("mix", {}).items() if MIX_OR_SETTING[table] not in flags}
     settings["mix"] = mix  # a flag naming one persona, family or subject overrides that mixture
     models = dict(settings.get("models", {}))
@@ -165,6 +183,8 @@ def generate(
         run_file.check_mixture(cfg)
     db = db or Path(output.get("db", "tutorforge.db"))
     out = out or (Path(output["out"]) if "out" in output else None)
+    if out is not None:
+        out = shard_out_path(out, shard_of(cfg.shard))
     out_format = out_format or output.get("format", "openai")
     if out is not None:  # before any work: a bad --out fails now, not after the run
         from tutorforge.outputs import check_output
@@ -172,6 +192,8 @@ def generate(
         check_export_format(out_format)
         sources = [Path(p) for p in (config, cfg.problems_file) if p]
         check_output(out, inputs=sources, database=db)
+    unpriced = _check_prices(cfg)
+    share = cfg.shard_share()  # this shard's part of the rate limits and budget
     start_early(cfg)  # its imports overlap the ones below
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.outcome import Outcome
@@ -187,9 +209,10 @@ def generate(
         if cfg.backend != "scripted":
             from tutorforge.dialogues.processes import process_count
 
-            if (parts := process_count(cfg, len(plan.todo))) > 1:
+            if (parts := process_count(share, len(plan.todo))) > 1:
                 typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)
         outcome = Outcome()
+        started = time.time()
         with BatchProgress(plan.total, plan.already_done) as progress:
 
             def saved(records) -> None:
@@ -197,7 +220,7 @@ def generate(
                 outcome.add(records)
 
             try:
-                not_started = run_batch(cfg, store, plan, saved)
+                not_started = run_batch(share, store, plan, saved)
             except KeyboardInterrupt:
                 progress.__exit__(None, None, None)
                 typer.echo(
@@ -206,14 +229,20 @@ def generate(
                     err=True,
                 )
                 raise typer.Exit(130) from None
+        if progress.new:
+            store.record_part(plan.run_id, cfg.shard or "", started, progress.new)  # for the dataset card
         part = f" (shard {cfg.shard})" if cfg.shard else ""
         typer.echo(
             f"{plan.total} dialogues in run {plan.run_id}{part} ({progress.new} new, {progress.flagged} "
             f"flagged for review, {progress.failed} failed) -> {db}",
             err=True,
         )
-        if not_started:
-            typer.echo(outcome.stopped_early(not_started, cfg.max_cost), err=True)
+        if not_started or outcome.budget_stopped:
+            typer.echo(outcome.stopped_early(not_started, share.max_cost), err=True)
+        if unpriced:
+            from tutorforge.llm.pricing import unpriced_warning
+
+            typer.echo(unpriced_warning(unpriced), err=True)
         if out is not None:
             from tutorforge.dialogues.export import export
 
@@ -229,6 +258,15 @@ def _this_command() -> str:
     import shlex
 
     return shlex.join(["tutorforge", *sys.argv[1:]])
+
+
+def _check_prices(cfg) -> list[str]:
+    """The run's models without a price (bad input when a cost budget depends on them)."""
+    if cfg.backend == "scripted":
+        return []
+    from tutorforge.llm.pricing import check_prices
+
+    return check_prices(cfg.models.values(), cfg.pricing, cfg.max_cost)
 
 
 def build_config(model_cls, settings: dict, *, source: str):
@@ -268,9 +306,13 @@ _DEDUP_THRESHOLD_HELP = "Estimated word 3-gram Jaccard at which two dialogues ar
 
 @app.command()
 def export(
-    fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (revision pairs)."),
+    fmt: str = typer.Option(
+        ..., "--format", help="openai, sharegpt, trl, raw, dpo (revision pairs) or parquet (openai records)."
+    ),
     out: Path = typer.Option(
-        ..., "--out", help="The JSONL file to write (replaced atomically; missing folders are created)."
+        ...,
+        "--out",
+        help="The JSONL (or Parquet) file to write (replaced atomically; missing folders are created).",
     ),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),
@@ -298,6 +340,40 @@ def export(
         typer.echo(f"left out {done.dropped} near-duplicate dialogues", err=True)
     if done.card is not None:
         typer.echo(f"wrote the dataset card {done.card}", err=True)
+
+
+@app.command()
+def publish(
+    repo: str = typer.Option(None, "--repo", help="The Hub dataset repository, OWNER/NAME."),
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
+    fmt: str = typer.Option(
+        "openai", "--format", help="openai (default), sharegpt, trl, raw, dpo or parquet."
+    ),
+    include: str = typer.Option("approved", "--include", help="approved (default) or all."),
+    dedup: bool = typer.Option(False, "--dedup", help="Leave out near-duplicates."),
+    private: bool = typer.Option(False, "--private", help="Create the repository as private."),
+    to: Path = typer.Option(None, "--to", help="Write the folder (data file and card) here; no upload."),
+) -> None:
+    """Publish to the Hugging Face Hub: export, write the dataset card, upload (token from HF_TOKEN)."""
+    import tempfile
+
+    from tutorforge.dialogues.store import Store, database_errors
+    from tutorforge.quality.publish import check_repo_id, hub_token, upload_folder, write_folder
+
+    check_export_format(fmt)
+    if to is None and repo is None:
+        raise BadInput("publish: give --repo OWNER/NAME to upload, or --to DIR to write the folder")
+    repo = check_repo_id(repo) if repo is not None else None
+    token = hub_token(os.environ) if to is None else ""  # before anything is exported
+    with tempfile.TemporaryDirectory(prefix="tutorforge-publish-") as tmp:
+        with database_errors(db), Store.open(db, create=False) as store:
+            done = write_folder(store, to or Path(tmp), fmt, include, dedup=dedup)
+        typer.echo(f"wrote {done.written} records ({fmt}, {include}) and the dataset card", err=True)
+        if to is not None:
+            typer.echo(f"wrote the dataset folder {to}", err=True)
+            return
+        url = upload_folder(Path(tmp), repo, token, private=private)
+    typer.echo(f"published {done.written} records to {url}", err=True)
 
 
 def check_threshold(value: float) -> None:

@@ -1,5 +1,5 @@
-"""What the dialogues a `generate` command saved say about it: failures grouped by cause, whether the
-server refused the credentials, and what their LLM calls cost."""
+"""What the dialogues a `generate` command saved say about it: failures grouped by cause, dialogues the
+cost budget stopped, whether the server refused the credentials, and what their LLM calls cost."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from tutorforge.dialogues.record import DialogueRecord
 
 AUTH_ERRORS = ("http_401", "http_403")
+BUDGET_STOP = "BudgetReached:"  # the error of a dialogue whose next call did not fit the budget
 # "teacher call to openai/gpt-4o failed after 3 attempt(s): http_500: ..." (llm.calls.CallFailed)
 _CALL_FAILED = re.compile(r"CallFailed: \w+ call to (\S+) failed after \d+ attempt\(s\): ")
 
@@ -36,7 +37,8 @@ def failure_cause(error: str) -> str:
 class Outcome:
     """Fed every batch of saved dialogues (`add`)."""
 
-    failed: int = 0
+    failed: int = 0  # failures, not counting the dialogues the budget stopped
+    budget_stopped: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     refused: bool = False
     spent: float = 0.0
@@ -44,7 +46,9 @@ class Outcome:
     def add(self, records: Sequence[DialogueRecord]) -> None:
         for record in records:
             self.spent += sum(call.get("cost_usd", 0.0) for call in record.usage.get("calls", ()))
-            if record.status == "failed":
+            if record.status == "failed" and record.error.startswith(BUDGET_STOP):
+                self.budget_stopped += 1
+            elif record.status == "failed":
                 self.failed += 1
                 self.failures[failure_cause(record.error)] += 1
                 self.refused = self.refused or refused_credentials(record)
@@ -65,16 +69,20 @@ class Outcome:
         )
 
     def stopped_early(self, not_started: int, max_cost: float | None) -> str:
-        """Why the run started fewer dialogues than planned: refused credentials, or the cost budget
-        (with what this command spent and the overshoot: the dialogues in flight were finished)."""
+        """Why the run started fewer dialogues than planned: refused credentials, or the cost budget (with
+        the dialogues in flight it stopped and what this command spent)."""
         if self.refused or not max_cost:
             return (
                 f"stopped early: the server refused the credentials (401/403); {not_started} dialogues "
                 "not started"
             )
-        over = self.spent - max_cost
-        overshoot = f", ${over:.4f} ({over / max_cost:.0%}) over it" if over > 0 else ""
+        stopped = ""
+        if self.budget_stopped:
+            stopped = (
+                f", {self.budget_stopped} stopped in flight (their next call would not fit; stored as "
+                "failed, redone by a rerun)"
+            )
         return (
-            f"cost budget of ${max_cost:g} reached: {not_started} dialogues not started; the dialogues in "
-            f"flight were finished (${self.spent:.4f} spent by this command{overshoot}); rerun to continue"
+            f"cost budget of ${max_cost:g} reached: {not_started} dialogues not started{stopped}; "
+            f"${self.spent:.4f} spent by this command; rerun to continue"
         )

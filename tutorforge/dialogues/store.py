@@ -43,6 +43,7 @@ CALL_SPEC: tuple[tuple[str, type, object], ...] = (
     ("latency_s", float, 0.0),
     ("cost_usd", float, 0.0),
     ("priced", bool, False),
+    ("price_source", str, ""),
     ("status", str, "ok"),
     ("attempts", int, 1),
     ("error", str, ""),
@@ -252,6 +253,26 @@ class Store:
             }
             for run_id, created, config, seed, versions in rows
         }
+
+    def record_part(self, run_id: str, shard: str, started_at: float, saved: int) -> None:
+        """Record that one `generate` command worked on the run (its shard "I/N", or "" for the whole run)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO run_parts VALUES (?,?,?,?,?)",
+                (run_id, shard, started_at, time.time(), int(saved)),
+            )
+
+    def run_parts(self) -> dict[str, list[dict]]:
+        """run_id -> the commands that worked on it ({shard, started_at, finished_at, saved}), in order."""
+        parts: dict[str, list[dict]] = {}
+        rows = self.conn.execute(
+            "SELECT run_id, shard, started_at, finished_at, saved FROM run_parts ORDER BY run_id, started_at"
+        )
+        for run_id, shard, started, finished, saved in rows:
+            parts.setdefault(run_id, []).append(
+                {"shard": shard, "started_at": started, "finished_at": finished, "saved": saved}
+            )
+        return parts
 
     def done_indices(self, run_id: str) -> set[int]:
         """Indices of the run's complete dialogues (failed ones are to be redone)."""

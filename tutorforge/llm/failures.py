@@ -36,3 +36,7 @@ class CallFailed(RuntimeFailure):
     def __init__(self, message: str, calls: list[dict]) -> None:
         super().__init__(message)
         self.calls = calls
+
+
+class BudgetReached(RuntimeFailure):
+    """The run's cost budget (`--max-cost`) is spent: no new call starts."""
