@@ -121,12 +121,11 @@ def test_a_budget_split_over_processes_stops_the_run_and_a_rerun_finishes(tmp_pa
         assert stopped.returncode == 0, stopped.stderr
         assert "64 dialogues in flight over 2 processes" in stopped.stderr
         assert "cost budget of $0.002 reached" in stopped.stderr
-        # every process stops starting dialogues at its half of the budget and finishes those in flight
+        # every process stops at its half of the budget: far fewer requests than the whole batch needs
+        assert requests < 400
         with sqlite3.connect(db) as con:
-            statuses = dict(con.execute("SELECT status, count(*) FROM dialogues GROUP BY 1").fetchall())
             calls = con.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 0").fetchone()[0]
-        assert set(statuses) == {"complete"} and statuses["complete"] < 400
-        assert calls == requests  # every paid call is on record
+        assert calls == requests  # every paid call is on record, those of the dialogues it stopped too
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as con:
