@@ -33,6 +33,12 @@ SKIPPED = {
     "python scripts/fake_llm_server.py --port 8001 --latency 0.2": "started by the test, on a free port",
     "tutorforge review --db corpus.db": "the full-screen app (tested through textual's pilot)",
     "sbatch --array=1-16 scripts/run_shard.sh examples/configs/math-mix.toml shards/": "a Slurm cluster",
+    "sbatch --array=1-16 examples/jobs/slurm-array.sh examples/configs/openai-roles.toml shards/": (
+        "a Slurm cluster and a key"
+    ),
+    "HF_TOKEN=... tutorforge publish --db corpus.db --repo me/math-tutoring --format parquet": (
+        "a Hugging Face token and the network (tests/test_publish.py uses a stub Hub)"
+    ),
 }
 MAX_N = 60
 
