@@ -93,6 +93,8 @@ def make_record(
             "hint",
             ok,
             critic={"verdict": "accept", "feedback": "", "scores": {"helpful": "yes"}, "unparseable": False},
+            move="probing",
+            target="false_arithmetic" if flagged else "",
         ),  # fmt: skip
         Turn(3, "student", f"Oh, {first.claim}.", "attempt", ok, work={"step": 0}),
         Turn(4, "teacher", second.ask, "question", say),

@@ -60,6 +60,7 @@ def test_parquet_has_the_explicit_schema_and_the_jsonl_records(db: Path, tmp_pat
     assert read_records(tmp_path / "c.parquet") == expected
     # the planted variety made it through: labels, flags, reviewers' reasons
     assert any(r["metadata"]["generator_labels"] for r in expected)
+    assert any(m["move"] for r in expected for m in r["metadata"]["moves"])  # teacher moves too
     assert any(r["metadata"]["verdict_summary"]["flags"] for r in expected)
 
     ds = datasets.load_dataset(

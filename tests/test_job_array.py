@@ -92,7 +92,7 @@ def test_shard_auto_on_slurm_runs_its_indices_and_writes_its_own_export(tmp_path
     _env(monkeypatch, SLURM_ARRAY_TASK_ID="2", SLURM_ARRAY_TASK_COUNT="3", SLURM_ARRAY_TASK_MIN="1")
     config = tmp_path / "run.toml"
     config.write_text(
-        f'n = 9\nseed = 4\nmax_turns = 8\nshard = "auto"\nout = "{tmp_path / "corpus.jsonl"}"\n'
+        f'n = 9\nseed = 4\nmax_turns = 20\nshard = "auto"\nout = "{tmp_path / "corpus.jsonl"}"\n'
     )
     code, out, err = run_cli("generate", "--config", str(config), "--db", str(tmp_path / "s2.db"))
     assert code == 0, err
@@ -180,6 +180,8 @@ def test_a_version_2_database_gains_price_sources_and_run_parts(tmp_path):
     with sqlite3.connect(path) as con:
         con.executescript(
             "DROP TABLE run_parts; ALTER TABLE llm_calls DROP COLUMN price_source;"
+            "ALTER TABLE turns DROP COLUMN move; ALTER TABLE turns DROP COLUMN target;"
+            "ALTER TABLE dialogues DROP COLUMN meta_json;"
             "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
         )
     with Store.open(path, create=False) as store:

@@ -26,6 +26,7 @@ _EXECUTION_ONLY = {
     "limits_per_shard",
     "rate_limits",
     "request_timeout",
+    "pedagogy_review",
 }
 
 
@@ -87,6 +88,16 @@ class GenerateConfig(BaseModel):
     workers: int = Field(
         default=0, ge=0, le=1024, description="processes; 0 = one per core (LLM runs: see llm_batch)"
     )
+    opening: Literal["auto", "attempt", "tutor"] = Field(
+        default="auto",
+        description="how dialogues open: the student's own attempt (attempt), the teacher (tutor), or the "
+        "attempt when the student has a misconception that can show on the problem (auto)",
+    )
+    pedagogy_review: Literal["review", "exclude"] = Field(
+        default="review",
+        description="dialogues ending unsolved, repeating a wrong answer or revealing against a never "
+        "policy: queued for review, or excluded (rejected)",
+    )
     mix: Mix = Field(default_factory=Mix, description="weighted mixtures of personas, families, subjects")
     shard: str | None = Field(
         default=None, description="I/N: this process runs the indices i % N == I - 1 (auto: the job array's)"
@@ -132,6 +143,8 @@ class GenerateConfig(BaseModel):
             exclude.add("mix")
         if not self.sampling:
             exclude.add("sampling")
+        if self.opening == "auto":
+            exclude.add("opening")
         return self.model_dump(exclude=exclude)
 
     def run_id(self) -> str:

@@ -51,6 +51,10 @@ METADATA = _struct(
     reviewer=_STR,
     edited=pa.bool_(),
     generator_labels=pa.list_(_struct(turn=_INT, role=_STR, kind=_STR, misconception=_STR, detail=_STR)),
+    moves=pa.list_(_struct(turn_index=_INT, move=_STR, target=_STR)),
+    student_name=_STR,
+    misconception=_STR,
+    opening=_STR,
     tutorforge_version=_STR,
     run_config=_STR,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutorforge.review.policy import priority_sql
 
 APP = "tutorforge"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
 # (pending complete dialogues in priority order) as a partial index.
@@ -80,6 +80,7 @@ DDL: tuple[str, ...] = (
         started_at REAL NOT NULL,
         finished_at REAL NOT NULL,
         usage_json TEXT NOT NULL,
+        meta_json TEXT NOT NULL DEFAULT '{}',
         UNIQUE (run_id, idx)
     )""",
     # export pages and the review queue: filter on review_status, walk in (run_id, idx) order
@@ -95,6 +96,8 @@ DDL: tuple[str, ...] = (
         flags_json TEXT NOT NULL,
         critic_json TEXT NOT NULL,
         work_json TEXT NOT NULL,
+        move TEXT NOT NULL DEFAULT '',
+        target TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (dialogue_id, turn_index)
     )""",
     """CREATE TABLE IF NOT EXISTS drafts (
@@ -161,4 +164,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE reviews ADD COLUMN undoes INTEGER REFERENCES reviews (id)", *_REVIEW_DDL),
     # who priced each LLM call (override, genai-prices, or '' when unpriced); how each run was spread
     2: ("ALTER TABLE llm_calls ADD COLUMN price_source TEXT NOT NULL DEFAULT ''", *_PARTS_DDL),
+    # teacher moves and their targets; how a dialogue was set up; the queue index over the new reasons
+    3: (
+        "ALTER TABLE turns ADD COLUMN move TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE turns ADD COLUMN target TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE dialogues ADD COLUMN meta_json TEXT NOT NULL DEFAULT '{}'",
+        "DROP INDEX IF EXISTS dialogues_queue",
+        *_REVIEW_DDL,
+    ),
 }

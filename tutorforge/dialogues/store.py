@@ -104,6 +104,7 @@ _DIALOGUE_COLS = (
     "started_at",
     "finished_at",
     "usage_json",
+    "meta_json",
 )
 _PROBLEM_COLS = (
     "problem_id",
@@ -129,6 +130,8 @@ _TURN_COLS = (
     "flags_json",
     "critic_json",
     "work_json",
+    "move",
+    "target",
 )
 _DRAFT_COLS = ("turn_index", "text", "status", "claims", "flags_json", "critic_json")
 _LABEL_COLS = ("turn_index", "role", "kind", "misconception", "detail")
@@ -139,8 +142,8 @@ _INSERT_PROBLEM = (
     " answer=excluded.answer, unknowns_json=excluded.unknowns_json, answer_unit=excluded.answer_unit,"
     " steps_json=excluded.steps_json, meta_json=excluded.meta_json"
 )
-_INSERT_DIALOGUE = f"INSERT INTO dialogues VALUES ({_marks(21)})"
-_INSERT_TURN = "INSERT INTO turns VALUES (?,?,?,?,?,?,?,?,?,?)"
+_INSERT_DIALOGUE = f"INSERT INTO dialogues VALUES ({_marks(22)})"
+_INSERT_TURN = f"INSERT INTO turns VALUES ({_marks(12)})"
 _INSERT_DRAFT = "INSERT INTO drafts VALUES (?,?,?,?,?,?,?,?)"
 _INSERT_LABEL = "INSERT INTO generator_labels VALUES (?,?,?,?,?,?)"
 _INSERT_CALL = (
@@ -551,8 +554,10 @@ def _turns(turn_rows: Sequence[tuple], draft_rows: Sequence[tuple]) -> list[Turn
             by_turn.get(index, []),
             _loads(critic),
             _loads(work),
+            move,
+            target,
         )
-        for index, role, text, act, status, claims, flags, critic, work in turn_rows
+        for index, role, text, act, status, claims, flags, critic, work, move, target in turn_rows
     ]
 
 
@@ -617,6 +622,7 @@ class _Rows:
                 float(r.started_at),
                 float(r.finished_at),
                 _json(usage, "{}"),
+                _json(r.meta, "{}"),
             )
         )
         for t in r.turns:
@@ -633,6 +639,8 @@ class _Rows:
                     _json([f.to_dict() for f in v.flags], "[]"),
                     _json(t.critic, "{}"),
                     _json(t.work, "{}"),
+                    t.move,
+                    t.target,
                 )
             )
             for n, d in enumerate(t.drafts):

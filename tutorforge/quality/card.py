@@ -276,7 +276,8 @@ def _generation(store: dict, facts: CardFacts, corpus: dict, spread: dict[str, l
         "turn as it is spoken; a critic may send a teacher draft back for revision; dialogues with errors "
         "are queued for human review. Student personas make errors drawn from misconception profiles and "
         "some teacher personas make errors on purpose; each injected error is recorded in "
-        "`metadata.generator_labels`.\n",
+        "`metadata.generator_labels`. Each teacher turn's move (MathDial's focus, probing, telling, "
+        "generic) and the error it addresses are in `metadata.moves`.\n",
         markdown_table(("run", "created", "seed", "settings", "versions"), rows),
         "Backends: "
         + _listing(facts.backends)
