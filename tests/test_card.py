@@ -127,6 +127,7 @@ def test_size_categories(n: int, category: str) -> None:
     assert size_category(n) == category
 
 
+@pytest.mark.slow
 def test_end_to_end_generate_report_export(tmp_path: Path) -> None:
     """Two real runs with the same seed and different max-turns repeat each other's dialogues (the same
     random stream per index): the report finds the pairs and --dedup leaves out the second copies."""

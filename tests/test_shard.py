@@ -133,6 +133,7 @@ def test_each_shard_resumes_on_its_own(tmp_path):
         ]
 
 
+@pytest.mark.slow
 def test_run_shard_gives_each_shard_its_own_export(tmp_path):
     """A config naming `out`: each shard of scripts/run_shard.sh exports to its own file, none replaced."""
     import json
