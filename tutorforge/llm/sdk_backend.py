@@ -21,7 +21,8 @@ import httpx2
 from tutorforge.llm.base import Message, Reply, Schema
 from tutorforge.llm.failures import RETRYABLE_STATUS, AttemptError, scrub
 
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = 120.0  # seconds per attempt (`--request-timeout`)
+NO_KEY = "unused"  # sent to a --base-url server that needs no key
 # What a server without structured outputs names when it refuses a request that asks for them.
 _NO_STRUCTURED = re.compile(r"response_format|json_schema|\btools?\b", re.I)
 
