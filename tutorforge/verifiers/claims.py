@@ -228,15 +228,20 @@ def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], 
         c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences)
 
 
+_WINDOW = 1_000
+
+
 def _asserted(
     span: tuple[int, int], first_token: int, text: str, sentence_of, sentences
 ) -> tuple[bool, bool]:
     s_idx = sentence_of[first_token] if first_token < len(sentence_of) else len(sentences) - 1
     s_start, s_end = sentences[s_idx]
-    before = text[s_start : span[0]]
-    after = text[span[1] : s_end]
-    question = text[s_start:s_end].rstrip().endswith("?")
-    quoted = before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+    # the words next to a claim decide; windows keep a sentence of many claims linear
+    before = text[max(s_start, span[0] - _WINDOW) : span[0]]
+    after = text[span[1] : min(s_end, span[1] + _WINDOW)]
+    question = text[max(s_start, s_end - _WINDOW) : s_end].rstrip().endswith("?")
+    opened, closed = text.count("“", s_start, span[0]), text.count("”", s_start, span[0])
+    quoted = text.count('"', s_start, span[0]) % 2 == 1 or opened > closed
     quoted = quoted or bool(_QUOTE_BEFORE.search(before) or _YOUR_BEFORE.search(before))
     asserted = not (quoted or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after))
     return asserted, question
@@ -392,7 +397,7 @@ def extract(text: str, unknowns: frozenset[str] = frozenset()) -> Extraction:
 
 
 _CONCLUSION = re.compile(
-    r"(?:^|[,;:])\W*(?:and\s+)?(?:so|which\s+means|meaning|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|in\s+the\s+end|"
+    r"(?:^|[,;:])[^\w,;:]*(?:and\s+)?(?:so|which\s+means|meaning|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|in\s+the\s+end|"
     r"that\s+means|this\s+means|which\s+means)\b",
     re.I,
 )

@@ -11,6 +11,7 @@ MAX_EXPONENT = 10_000  # |n| in a**n with a rational base
 MAX_BITS = 20_000  # size of any exact intermediate (numerator or denominator)
 MAX_FACTORIAL = 1_000  # n! is computed only for n up to this
 MAX_IR_NODES = 2_000  # nodes in a parsed expression
+MAX_ALTERNATIVES = 16  # values one side or one answer stands for (each `±` doubles them; `or` adds one)
 MAX_SYMBOLIC_CLAIMS = 8  # claims per turn sent to the worker pool
 DEFAULT_TIMEOUT = 2.0  # seconds per claim in the worker pool
 WORKER_STARTUP_TIMEOUT = 60.0  # seconds for a worker to import sympy and report ready

@@ -9,7 +9,8 @@ from functools import lru_cache
 from tutorforge.verifiers.claims import extract
 from tutorforge.verifiers.exprscan import NoExpr, TooComplex, scan
 from tutorforge.verifiers.lexer import tokenize
-from tutorforge.verifiers.numeric import EvalError, Value, evaluate, expand_pm, free_symbols
+from tutorforge.verifiers.limits import MAX_ALTERNATIVES
+from tutorforge.verifiers.numeric import EvalError, TooBig, Value, evaluate, expand_pm, free_symbols
 from tutorforge.verifiers.safeparse import Rejected, to_tree
 
 
@@ -68,6 +69,15 @@ def _value(tree: tuple) -> Value | None:
     return v if not hasattr(v, "d") else None
 
 
+def _pm_values(tree: tuple) -> list[Value] | None:
+    """The values a side with `±` stands for; None when one has no value or there are too many."""
+    try:
+        vals = [_value(t) for t in expand_pm(tree)]
+    except TooBig:
+        return None
+    return None if any(v is None for v in vals) else vals
+
+
 @lru_cache(maxsize=4096)
 def parse_reference(answer: str, unknowns: tuple[str, ...]) -> Reference:
     """Parse a reference answer: "10", "7/12", "x = 5", "x = 2 or x = 3", "x = 2, y = 3", "12(3x + 1)^3"."""
@@ -97,19 +107,23 @@ def _solutions_reference(answer: str, group, unknowns: tuple[str, ...]) -> Refer
             tree = _side_tree(side)
             if tree is None:
                 return Reference(answer, "unparsed", names)
-            vals = [_value(t) for t in expand_pm(tree)]
-            if any(v is None for v in vals):
+            vals = _pm_values(tree)
+            if vals is None:
                 return Reference(answer, "unparsed", names)
             options = [dict(o, **{name: v}) for o in options for v in vals]
+            if len(options) > MAX_ALTERNATIVES:
+                return Reference(answer, "unparsed", names)
         solutions.extend(options)
+        if len(solutions) > MAX_ALTERNATIVES:
+            return Reference(answer, "unparsed", names)
     return Reference(answer, "solutions", names, solutions=tuple(solutions))
 
 
 def _value_reference(answer: str, tree: tuple, unknowns: tuple[str, ...], percent: bool) -> Reference:
     if free_symbols(tree):
         return Reference(answer, "expr", unknowns, tree=tree)
-    vals = [_value(t) for t in expand_pm(tree)]
-    if any(v is None for v in vals):
+    vals = _pm_values(tree)
+    if vals is None:
         return Reference(answer, "unparsed", unknowns)
     if len(unknowns) == 1:
         sols = tuple({unknowns[0]: v} for v in vals)
