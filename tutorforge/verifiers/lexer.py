@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from tutorforge.verifiers.limits import MAX_NUMBER_DIGITS
+
 _TOKEN = re.compile(
     r"""
     (?P<time>\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\b\.?)?)
@@ -110,10 +112,19 @@ class Token:
     math: int = 0  # which LaTeX math segment holds it (0: none); whitespace there does not separate factors
 
 
+class NumberTooLong(ValueError):
+    """A number with more digits than `MAX_NUMBER_DIGITS`: the text holding it is not read."""
+
+    def __init__(self, digits: int):
+        super().__init__(f"number too long: {digits} digits; the limit is {MAX_NUMBER_DIGITS}")
+
+
 def _num_token(m: re.Match) -> Token:
     raw = m.group()
     money = raw.startswith("$")
     digits = raw.lstrip("$ ").replace(",", "")
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise NumberTooLong(len(digits) - ("." in digits))
     decimals = len(digits.split(".")[1]) if "." in digits else 0
     return Token("num", m.start(), m.end(), raw, Fraction(digits), money=money, decimals=decimals)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-MAX_TURN_CHARS = 50_000  # longer turns are not scanned: the verdict is `unverifiable`
+MAX_TURN_CHARS = 50_000  # longer turns (as written or once normalised) are not scanned: `unverifiable`
+MAX_PROBLEM_CHARS = 10_000  # a problem statement: importers refuse longer ones, the verifier reads this much
+MAX_ANSWER_CHARS = 2_000  # a reference answer: a longer one is not parsed (answers compare as unverifiable)
+MAX_NUMBER_DIGITS = 1_000  # digits in one written number; a longer one leaves its turn `unverifiable`
 MAX_CLAIMS = 200  # claims past this count in one turn are not checked
 MAX_SIDE_TOKENS = 400  # tokens in one side of an equation
 MAX_DEPTH = 40  # nesting of parentheses, fractions and function calls
@@ -16,3 +19,24 @@ MAX_SYMBOLIC_CLAIMS = 8  # claims per turn sent to the worker pool
 DEFAULT_TIMEOUT = 2.0  # seconds per claim in the worker pool
 WORKER_STARTUP_TIMEOUT = 60.0  # seconds for a worker to import sympy and report ready
 WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space limit of a worker process
+
+# Why a claim was not checked, from its flag's detail: the first phrase found names the cause.
+_CAUSES = (
+    ("timed out", "claim timed out"),
+    ("number too long", "number too long"),
+    ("turn too long", "turn too long"),
+    ("NUL character", "NUL character"),
+    ("alternatives", "too many alternatives"),
+    ("more than", "too many claims"),
+    ("nest", "nested too deeply"),
+    ("too large", "number too large"),
+    ("size", "past a size limit"),
+)
+
+
+def unverifiable_cause(detail: str) -> str:
+    """A short cause for an `unparseable` flag's detail: "claim timed out", "number too long", ..."""
+    for phrase, cause in _CAUSES:
+        if phrase in detail:
+            return cause
+    return "claim not read"

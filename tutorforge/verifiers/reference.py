@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from tutorforge.verifiers.claims import extract
 from tutorforge.verifiers.exprscan import NoExpr, TooComplex, scan
-from tutorforge.verifiers.lexer import tokenize
+from tutorforge.verifiers.lexer import NumberTooLong, tokenize
 from tutorforge.verifiers.limits import MAX_ALTERNATIVES
 from tutorforge.verifiers.numeric import EvalError, TooBig, Value, evaluate, expand_pm, free_symbols
 from tutorforge.verifiers.safeparse import Rejected, to_tree
@@ -81,7 +81,10 @@ def _pm_values(tree: tuple) -> list[Value] | None:
 @lru_cache(maxsize=4096)
 def parse_reference(answer: str, unknowns: tuple[str, ...]) -> Reference:
     """Parse a reference answer: "10", "7/12", "x = 5", "x = 2 or x = 3", "x = 2, y = 3", "12(3x + 1)^3"."""
-    ex = extract(answer, frozenset(unknowns))
+    try:
+        ex = extract(answer, frozenset(unknowns))
+    except NumberTooLong:
+        return Reference(answer, "unparsed", unknowns)
     groups = [a for a in ex.answers if a.how == "solutions"]
     if groups and len(groups) == 1:
         return _solutions_reference(answer, groups[0], unknowns)
@@ -171,18 +174,31 @@ _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:more\s+|fewer\s+|less\s+|total\s+|dif
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\b|\bcost\b|\bdollars\b|\$|\bmoney\b|\bprice\b|\bpay\b|\bspend\b|\bearn", re.I
 )
-_QUESTION = re.compile(r"[^.?!]*\?")
+_SENTENCE_END = re.compile(r"[.?!]")
+
+
+def _questions(problem: str) -> list[str]:
+    """The sentences ending in `?`, in one pass (a `[^.?!]*\\?` search restarts at every character)."""
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(problem):
+        if m.group() == "?":
+            out.append(problem[start : m.end()])
+        start = m.end()
+    return out
 
 
 @lru_cache(maxsize=4096)
 def problem_info(problem: str) -> ProblemInfo:
     """The answer's unit, and the numbers a problem statement gives."""
-    questions = _QUESTION.findall(problem) or [problem]
+    questions = _questions(problem) or [problem]
     q = questions[-1]
     m = _HOW_MANY.search(q)
     unit = m.group(1).lower() if m else ""
     money = bool(re.search(r"\bhow\s+much\b", q, re.I)) and bool(_HOW_MUCH.search(problem))
-    numbers = frozenset(t.value for t in tokenize(problem[:5000]) if t.kind == "num")
+    try:
+        numbers = frozenset(t.value for t in tokenize(problem[:5000]) if t.kind == "num")
+    except NumberTooLong:
+        numbers = frozenset()
     return ProblemInfo(unit=unit, money=money, numbers=numbers)
 
 

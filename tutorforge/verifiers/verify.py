@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 
+from tutorforge.textnorm import NUL, NormText, normalize, plain
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
 from tutorforge.verifiers.claims import Answer, Extraction, conclusion_answer, extract
 from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.extra import with_subject_checks
 from tutorforge.verifiers.latex import TooDeep
-from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
+from tutorforge.verifiers.lexer import NumberTooLong
+from tutorforge.verifiers.limits import (
+    DEFAULT_TIMEOUT,
+    MAX_ANSWER_CHARS,
+    MAX_CLAIMS,
+    MAX_PROBLEM_CHARS,
+    MAX_SYMBOLIC_CLAIMS,
+    MAX_TURN_CHARS,
+)
 from tutorforge.verifiers.numeric import tree_from_json
 from tutorforge.verifiers.pool import get_pool
 from tutorforge.verifiers.reference import (
@@ -102,24 +111,57 @@ def _answer_checker(ctx: VerifyContext, cx: CheckContext):
 
 
 def verify_turn(text: str, role: str, ctx: VerifyContext, *, timeout: float = DEFAULT_TIMEOUT) -> TurnVerdict:
-    """Check every math claim in one turn; never raises, never runs longer than the claim timeouts allow."""
+    """Check every math claim in one turn; never raises, never runs longer than the claim timeouts allow.
+
+    The turn is read after Unicode normalisation (`tutorforge.textnorm`); flags point at the text as
+    written. A turn holding NUL, or longer than `MAX_TURN_CHARS`, is not read: `unverifiable`.
+    """
+    text = text or ""
+    if NUL in text:
+        return _not_read("contains a NUL character")
+    norm = normalize(text) if len(text) <= MAX_TURN_CHARS else None
+    if norm is None or len(norm.text) > MAX_TURN_CHARS:  # NFKC can lengthen a text up to 18 times
+        return _not_read(f"turn too long: over {MAX_TURN_CHARS} characters")
+    ctx = _read_context(ctx)
     try:
-        return with_subject_checks(text or "", role, ctx, lambda: _verify(text or "", role, ctx, timeout))
+        verdict = with_subject_checks(norm.text, role, ctx, lambda: _verify(norm.text, role, ctx, timeout))
+    except NumberTooLong as exc:
+        return _not_read(str(exc))
     except (RecursionError, TooDeep):
-        flag = Flag("unparseable", "", (0, 0), "nested too deeply to check", "info")
-        return TurnVerdict("unverifiable", [flag], claims=1)
+        return _not_read("nested too deeply to check")
     except Exception as exc:  # a verifier bug must not stop a batch: report it on the turn
-        detail = f"verifier failed: {type(exc).__name__}"
-        return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
+        return _not_read(f"verifier failed: {type(exc).__name__}")
+    if norm.pos is not None:
+        verdict.flags = [_written(f, norm, text) for f in verdict.flags]
+    return verdict
+
+
+def _not_read(detail: str) -> TurnVerdict:
+    return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
+
+
+def _read_context(ctx: VerifyContext) -> VerifyContext:
+    """The problem and answer as the verifier reads them: normalised, the problem cut at its cap, an
+    answer over its cap or holding NUL dropped (its claims then compare as `unverifiable`)."""
+    problem = plain((ctx.problem or "")[:MAX_PROBLEM_CHARS].replace(NUL, " "))
+    answer = ctx.answer
+    if answer is not None:
+        answer = None if len(answer) > MAX_ANSWER_CHARS or NUL in answer else plain(answer)
+    if problem == ctx.problem and answer == ctx.answer:
+        return ctx
+    return dataclasses.replace(ctx, problem=problem, answer=answer)
+
+
+def _written(flag: Flag, norm: NormText, text: str) -> Flag:
+    """A flag on the normalised text moved onto the text as written."""
+    a, b = norm.original_span(*flag.span, len(text))
+    return dataclasses.replace(flag, span=(a, b), claim=text[a:b][:_MAX_CLAIM_TEXT] if flag.claim else "")
 
 
 def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVerdict:
-    if len(text) > MAX_TURN_CHARS:
-        detail = f"turn is {len(text)} characters; the limit is {MAX_TURN_CHARS}"
-        return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
     unknowns = unknowns_for(list(ctx.unknowns or []), ctx.answer)
     answer = (ctx.answer or "").strip()
-    ref = parse_reference(answer, unknowns) if answer and len(answer) <= 2000 else None
+    ref = parse_reference(answer, unknowns) if answer else None
     ex = extract(text, frozenset(unknowns))
     budget = _Budget(timeout)
     steps = step_results(tuple(ctx.steps)) if getattr(ctx, "steps", None) else None
