@@ -141,9 +141,13 @@ def _not_read(detail: str) -> TurnVerdict:
 
 
 def _read_context(ctx: VerifyContext) -> VerifyContext:
-    """The problem and answer as the verifier reads them: normalised, the problem cut at its cap, an
-    answer over its cap or holding NUL dropped (its claims then compare as `unverifiable`)."""
-    problem = plain((ctx.problem or "")[:MAX_PROBLEM_CHARS].replace(NUL, " "))
+    """The problem and answer as the verifier reads them: normalised, a problem over its cap read by its
+    head and tail, an answer over its cap or holding NUL dropped (answers then compare as `unverifiable`)."""
+    problem = ctx.problem or ""
+    if len(problem) > MAX_PROBLEM_CHARS:  # its numbers come first, its question last
+        half = MAX_PROBLEM_CHARS // 2
+        problem = f"{problem[:half]}\n{problem[-half:]}"
+    problem = plain(problem.replace(NUL, " "))
     answer = ctx.answer
     if answer is not None:
         answer = None if len(answer) > MAX_ANSWER_CHARS or NUL in answer else plain(answer)
