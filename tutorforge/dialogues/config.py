@@ -21,6 +21,7 @@ _EXECUTION_ONLY = {
     "no_cache",
     "pricing",
     "audit_rate",
+    "review_unverifiable",
     "shard",
     "rate_limits",
 }
@@ -70,6 +71,9 @@ class GenerateConfig(BaseModel):
     verify_timeout: float = Field(default=2.0, gt=0)
     audit_rate: float = Field(
         default=0.05, ge=0, le=1, description="share of clean dialogues queued for review as an audit"
+    )
+    review_unverifiable: bool = Field(
+        default=True, description="a teacher turn the verifier could not check sends its dialogue to review"
     )
     concurrency: int = Field(default=8, ge=1)
     workers: int = Field(default=0, ge=0, description="processes; 0 = one per core (LLM runs: see llm_batch)")

@@ -128,7 +128,12 @@ class DialogueFactory:
         record.usage = {"calls": run.calls}
         record.end_reason = record.end_reason or run.end_reason or "max_turns"
         record.finished_at = time.time()
-        apply_policy(record, critic_unparseable=run.critic_unparseable, audit_rate=cfg.audit_rate)
+        apply_policy(
+            record,
+            critic_unparseable=run.critic_unparseable,
+            audit_rate=cfg.audit_rate,
+            review_unverifiable=cfg.review_unverifiable,
+        )
         return record
 
     async def run_many(self, indices: Sequence[int], concurrency: int = 1) -> list[DialogueRecord]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutorforge.review.policy import priority_sql
 
 APP = "tutorforge"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
 # (pending complete dialogues in priority order) as a partial index.
@@ -144,4 +144,6 @@ DDL: tuple[str, ...] = (
 # Statements that take a database from version k (the key) to k + 1, run in one transaction.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE reviews ADD COLUMN undoes INTEGER REFERENCES reviews (id)", *_REVIEW_DDL),
+    # 3: the queue orders by a reason's code (`unverifiable: claim timed out` is `unverifiable`)
+    2: ("DROP INDEX IF EXISTS dialogues_queue", _REVIEW_DDL[-1]),
 }

@@ -39,12 +39,20 @@ class _Budget:
     def __init__(self, timeout: float, limit: int = MAX_SYMBOLIC_CLAIMS):
         self.timeout = timeout
         self.left = limit
+        self.missed = 0  # calls that timed out, or were not made because the turn's calls ran out
 
     def call(self, op: str, payload: dict) -> dict | None:
         if self.left <= 0 or self.timeout <= 0:
+            self.missed += 1
             return None
         self.left -= 1
-        return get_pool().call(op, payload, self.timeout)
+        reply = get_pool().call(op, payload, self.timeout)
+        self.missed += reply is None
+        return reply
+
+    def detail(self, missed_before: int, detail: str) -> str:
+        """An unverifiable claim's detail: "claim timed out" when a pool call missed while checking it."""
+        return "claim timed out in the symbolic check" if self.missed > missed_before else detail
 
 
 def _latex_parser(ex: Extraction, text: str, budget: _Budget):
@@ -179,12 +187,15 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
     for chain in ex.chains[:MAX_CLAIMS]:
         if not _counts(chain.asserted, chain.question, role):
             continue
+        missed = budget.missed
         n, found = check_chain(chain, ex, cx)
         claims += n
         for f in found:
             if f.kind == "unverifiable":
                 unverifiable += 1
-                findings.append(Finding("unparseable", f.start, f.end, f.detail, "info"))
+                findings.append(
+                    Finding("unparseable", f.start, f.end, budget.detail(missed, f.detail), "info")
+                )
             else:
                 findings.append(f)
     if len(ex.chains) > MAX_CLAIMS:
@@ -194,6 +205,7 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
     for ans in _answers(ex, ctx):
         if not _counts(ans.asserted, ans.question, role):
             continue
+        missed = budget.missed
         outcome, detail = check_answer(ans, cx)
         if outcome == "skip":
             continue
@@ -205,7 +217,7 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
             findings.append(Finding("wrong_final_answer", *ans.span, detail))
         else:
             unverifiable += 1
-            findings.append(Finding("unparseable", *ans.span, detail, "info"))
+            findings.append(Finding("unparseable", *ans.span, budget.detail(missed, detail), "info"))
     flags = [_flag(text, ex, f) for f in findings]
     if role == "teacher":
         flags += _teacher_flags(text, ctx, ref, cx, ex, correct_answers, timeout)
