@@ -79,6 +79,9 @@ class FakeConfig:
     revise_rate: float = 0.0  # share of critic replies that ask for a revision
     fault_rates: dict[str, float] = field(default_factory=dict)
     seed: int = 0
+    # every `hostile_every`-th student reply is the next of these texts instead (scripts/bench_hostile.py)
+    hostile: tuple[str, ...] = ()
+    hostile_every: int = 0
 
 
 @dataclass
@@ -116,6 +119,7 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
         self._seen_systems: set[str] = set()
+        self._students = 0  # student replies so far (for `hostile_every`)
         self._tasks: set[asyncio.Task] = set()
         self._server: asyncio.Server | None = None
 
@@ -198,7 +202,7 @@ class FakeLLMServer:
         text = self._text(role, turns, fault)
         max_tokens = int(req.get("max_completion_tokens") or req.get("max_tokens") or 1024)
         finish = "refusal" if fault == "refusal" else "stop"
-        words = text.split(" ")
+        words = text.split(" ") if text not in self.config.hostile else [text]  # hostile text goes out whole
         if fault == "length" or len(words) > max_tokens:
             text, finish = " ".join(words[: max(1, min(max_tokens, len(words) // 2))]), "length"
         cached = self._cached_tokens(flavour, req, system)
@@ -250,6 +254,12 @@ class FakeLLMServer:
                 text = "Let me put that another way. " + text
         else:
             text = STUDENT_LINES[own % len(STUDENT_LINES)]
+            if self.config.hostile and self.config.hostile_every:
+                with self._lock:
+                    self._students += 1
+                    k, due = divmod(self._students, self.config.hostile_every)
+                if due == 0:
+                    text = self.config.hostile[(k - 1) % len(self.config.hostile)]
         if fault == "leak":
             other = "Student" if role == "teacher" else "Teacher"
             text += f"\n{other}: I think the answer is 7.\n{role.title()}: Let's see."
