@@ -6,8 +6,8 @@
 1. Payloads: each hostile text (a turn, a reference answer or a problem statement) is verified in a fresh
    process, which reports the seconds the verifier took, its peak RSS (the whole process's, imports
    included; `baseline` is an ordinary turn) and the largest peak RSS of its symbolic workers. A
-   process still busy after `--payload-timeout` seconds is stopped and shown as `>N s`. Point PYTHONPATH at another checkout to
-   measure its verifier with the same payloads.
+   process still busy after `--payload-timeout` seconds is stopped and shown as `>N s`. Point
+   PYTHONPATH at another checkout to measure its verifier with the same payloads.
 2. Run: `--dialogues` LLM dialogues (OpenAI SDK over HTTP to the fake server in its own process, the
    LangGraph graph, verification of every turn, the SQLite store), once with ordinary replies and once
    with every tenth student reply replaced by the next payload (`FakeConfig.hostile`), side by side.
