@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+# Problem statements and reference answers have their caps in `tutorforge.problems.limits`: the verifier
+# reads the head and tail of a longer problem and does not parse a longer answer.
 MAX_TURN_CHARS = 50_000  # longer turns (as written or once normalised) are not scanned: `unverifiable`
-MAX_PROBLEM_CHARS = (
-    10_000  # a problem statement: importers refuse longer ones, the verifier reads the head and tail
-)
-MAX_ANSWER_CHARS = 2_000  # a reference answer: a longer one is not parsed (answers compare as unverifiable)
 MAX_NUMBER_DIGITS = 1_000  # digits in one written number; a longer one leaves its turn `unverifiable`
 MAX_CLAIMS = 200  # claims past this count in one turn are not checked
 MAX_SIDE_TOKENS = 400  # tokens in one side of an equation

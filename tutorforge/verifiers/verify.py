@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from tutorforge.problems.limits import MAX_ANSWER_CHARS, MAX_PROBLEM_CHARS
 from tutorforge.textnorm import NUL, NormText, normalize, plain
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
 from tutorforge.verifiers.claims import Answer, Extraction, conclusion_answer, extract
@@ -11,14 +12,7 @@ from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.extra import with_subject_checks
 from tutorforge.verifiers.latex import TooDeep
 from tutorforge.verifiers.lexer import NumberTooLong
-from tutorforge.verifiers.limits import (
-    DEFAULT_TIMEOUT,
-    MAX_ANSWER_CHARS,
-    MAX_CLAIMS,
-    MAX_PROBLEM_CHARS,
-    MAX_SYMBOLIC_CLAIMS,
-    MAX_TURN_CHARS,
-)
+from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
 from tutorforge.verifiers.numeric import tree_from_json
 from tutorforge.verifiers.pool import get_pool
 from tutorforge.verifiers.reference import (
