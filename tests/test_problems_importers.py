@@ -160,7 +160,11 @@ def test_csv_with_question_and_answer_columns(tmp_path: Path) -> None:
             "line 2",
             None,
         ),
-        ('{"question": "' + "a " * 37_500 + '", "answer": "1"}\n', "line 1", "'question': 74999 characters; the limit is 10000"),
+        (
+            '{"question": "' + "a " * 37_500 + '", "answer": "1"}\n',
+            "line 1",
+            "'question': 74999 characters; the limit is 10000",
+        ),
         (
             '{"question": "a", "answer": "' + "9" * 2_001 + '"}\n',
             "line 1",
