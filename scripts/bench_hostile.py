@@ -35,7 +35,7 @@ TURNS = {
     "pm chain (22 signs)": "±" * 22 + "1 = 1",
     "comma flood (49,000)": "I think " + "," * 49_000 + " he has 3 + 4 = 8 apples",
     "spaces after an integral (15,000)": "$\\int_0^1" + " " * 15_000 + "x dx = 5$",
-    "dollar flood": "\\boxed{" + "$1$ " * 12_000 + "} 3 + 4 = 8",
+    "dollar flood after an integral": "$\\int_0^1" + "$1$ " * 12_000 + " 3 + 4 = 8",
     "4,301-digit number": "3 + 4 = " + "8" * 4_301,
     "turn over 50,000 characters": "3 + 4 = 8. " * 5_000,
     "hidden false claim": "3 \u200b＋ 4 ＝\u200f 8",
