@@ -51,8 +51,16 @@ def test_a_plus_minus_chain_as_the_reference_answer_is_not_parsed():
         "x = 1" + ", x = 1" * 6_000 + " and 2 + 2 = 5",
         "\\boxed{" + "$1$ " * 10_000 + "} 2 + 2 = 5",
         "$\\int_0^1" + "$1$ " * 10_000 + "$ and 2 + 2 = 5",
+        "So the answer is 7 apples. " * 1_800 + "2 + 2 = 5",
     ],
-    ids=["comma flood", "commas before =", "many assignments", "dollar flood", "dollars after an integral"],
+    ids=[
+        "comma flood",
+        "commas before =",
+        "many assignments",
+        "dollar flood",
+        "dollars after an integral",
+        "many answer phrases",
+    ],
 )
 def test_floods_still_flag_the_false_claim(text):
     verdict = verify_turn(text, "student", VerifyContext("How many apples?", "4"), timeout=1.0)

@@ -4,6 +4,7 @@ its span in the turn's text."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
@@ -283,9 +284,10 @@ def _phrase_answers(
     ex_text: str, tokens: list[Token], chains: list[Chain], groups: list[Answer], too_complex: list
 ) -> list[Answer]:
     out = []
+    starts = [t.start for t in tokens]
     for m in _ANSWER_PHRASE.finditer(ex_text):
-        k = next((i for i, t in enumerate(tokens) if t.start >= m.end()), None)
-        if k is None:
+        k = bisect_left(starts, m.end())  # the first token at or after the phrase
+        if k == len(tokens):
             continue
         group = next((g for g in groups if tokens[k].start == g.span[0]), None)
         if group is not None:
@@ -389,8 +391,10 @@ def extract(text: str, unknowns: frozenset[str] = frozenset()) -> Extraction:
     answers = _phrase_answers(ex_text, tokens, chains, groups, too_complex)
     answers += _boxed_answers(norm, tokens, groups, too_complex)
     answers += _last_line_answer(ex_text, tokens)
+    starts = [t.start for t in tokens]
     for a in answers:
-        first = next((i for i, t in enumerate(tokens) if t.start >= a.span[0]), 0)
+        first = bisect_left(starts, a.span[0])
+        first = 0 if first == len(tokens) else first
         a.asserted, a.question = _asserted(a.span, first, ex_text, sentence_of, sentences)
     answers += groups
     return Extraction(norm, tokens, chains, answers, too_complex, sentence_of, sentences)
