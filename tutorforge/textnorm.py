@@ -33,7 +33,7 @@ class NormText:
         if start >= len(self.pos):
             return length, length
         a = self.pos[start]
-        b = self.pos[end - 1] + 1 if end > start else a
+        b = self.pos[min(end, len(self.pos)) - 1] + 1 if end > start else a
         return a, max(a, b)
 
 

@@ -56,11 +56,8 @@ def unverifiable_reasons(record: DialogueRecord) -> list[str]:
     causes: dict[str, None] = {}
     for turn in record.turns:
         if turn.role == "teacher" and turn.verdict.status == "unverifiable":
-            for f in turn.verdict.flags:
-                if f.kind == "unparseable":
-                    causes[unverifiable_cause(f.detail)] = None
-            if not causes:
-                causes["claim not read"] = None
+            found = [unverifiable_cause(f.detail) for f in turn.verdict.flags if f.kind == "unparseable"]
+            causes.update(dict.fromkeys(found or ["claim not read"]))
     return [f"unverifiable: {cause}" for cause in causes]
 
 
