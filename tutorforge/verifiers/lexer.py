@@ -112,6 +112,9 @@ class Token:
     math: int = 0  # which LaTeX math segment holds it (0: none); whitespace there does not separate factors
 
 
+_DIGIT_RUN = re.compile(r"[\d,]+")
+
+
 class NumberTooLong(ValueError):
     """A number with more digits than `MAX_NUMBER_DIGITS`: the text holding it is not read."""
 
@@ -130,7 +133,14 @@ def _num_token(m: re.Match) -> Token:
 
 
 def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tuple = ()) -> list[Token]:
-    """Split `text` into tokens; word operators and relations are folded into operator tokens."""
+    """Split `text` into tokens; word operators and relations are folded into operator tokens.
+
+    Raises NumberTooLong first for a run of digits and commas holding more than `MAX_NUMBER_DIGITS`
+    digits: the thousands pattern rescans such a run from each of its groups (quadratic)."""
+    for run in _DIGIT_RUN.finditer(text):
+        digits = len(run.group()) - run.group().count(",")
+        if digits > MAX_NUMBER_DIGITS:
+            raise NumberTooLong(digits)
     raw: list[Token] = []
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
