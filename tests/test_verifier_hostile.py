@@ -52,6 +52,7 @@ def test_a_plus_minus_chain_as_the_reference_answer_is_not_parsed():
         "\\boxed{" + "$1$ " * 10_000 + "} 2 + 2 = 5",
         "$\\int_0^1" + "$1$ " * 10_000 + "$ and 2 + 2 = 5",
         "So the answer is 7 apples. " * 1_800 + "2 + 2 = 5",
+        "2 + 2 = 5\n1" + " " * 45_000 + "x",
     ],
     ids=[
         "comma flood",
@@ -60,6 +61,7 @@ def test_a_plus_minus_chain_as_the_reference_answer_is_not_parsed():
         "dollar flood",
         "dollars after an integral",
         "many answer phrases",
+        "blanks after a last-line number",
     ],
 )
 def test_floods_still_flag_the_false_claim(text):

@@ -360,7 +360,10 @@ def _shift(sides: list[Side], offset: int) -> list[Side]:
     return sides
 
 
-_LAST_LINE = re.compile(r"\n[ \t]*(-?[ \t]?\$?[ \t]?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]*\.?[ \t]*$")
+# possessive blanks after the number: backtracking through them was quadratic in trailing spaces
+_LAST_LINE = re.compile(
+    r"\n[ \t]*(-?[ \t]?\$?[ \t]?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]*+\.?[ \t]*+$"
+)
 
 
 def _last_line_answer(ex_text: str, tokens: list[Token]) -> list[Answer]:
