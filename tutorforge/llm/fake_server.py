@@ -9,7 +9,8 @@ shapes, waits a configurable latency, and injects faults chosen per request:
 
 Fault kinds: 429 (with `retry-after` / `retry-after-ms`), 401 (echoes the key it was sent, as some
 servers do), 500, 502, 503, 529, timeout (hangs), malformed (truncated JSON), empty, leak (the reply goes
-on to speak for the other role), length (cut off at the token limit), refusal.
+on to speak for the other role), length (cut off at the token limit), refusal. With `hostile` and
+`hostile_every` set, every `hostile_every`-th student reply is the next hostile text, sent whole.
 
 Replies are plausible tutoring text chosen from the role named in the system prompt ("Your role: teacher",
 "student" or "critic"): the teacher asks questions (rephrased when asked to write a turn again) and closes
