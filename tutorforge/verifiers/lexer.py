@@ -168,10 +168,22 @@ def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tup
             t.kind = "punct"
     tokens = _fold_words(raw, text, unknowns)
     if math_ranges:
-        for t in tokens:
-            inside = [(a, -b) for a, b in math_ranges if a <= t.start < b]
-            t.math = min(inside)[0] + 1 if inside else 0
+        _mark_math(tokens, math_ranges)
     return tokens
+
+
+def _mark_math(tokens: list[Token], math_ranges: tuple) -> None:
+    """Each token's math segment (its start + 1; the outermost when nested; 0 outside any), in one
+    sweep: a scan of every segment per token was quadratic in a turn of many `$…$`."""
+    spans = sorted(math_ranges)
+    active: list[tuple[int, int]] = []
+    k = 0
+    for t in sorted(tokens, key=lambda t: t.start):
+        while k < len(spans) and spans[k][0] <= t.start:
+            active.append(spans[k])
+            k += 1
+        active = [r for r in active if t.start < r[1]]
+        t.math = min(active)[0] + 1 if active else 0
 
 
 def _factorial(raw: list[Token], i: int) -> bool:
