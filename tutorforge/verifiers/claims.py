@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
 from tutorforge.verifiers.latex import Normalized, normalize
 from tutorforge.verifiers.lexer import KEYWORDS, Token, tokenize
-from tutorforge.verifiers.limits import MAX_SIDE_TOKENS
+from tutorforge.verifiers.limits import MAX_CLAIMS, MAX_SIDE_TOKENS
 
 _WINDOW_KINDS = {"num", "var", "const", "func", "op", "lp", "rp", "pow", "bang", "of", "deriv", "int", "dx"}
 _WINDOW_KINDS |= {"ufunc", "opaque"}
@@ -225,11 +225,11 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
 
 
 def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], sentences, tokens) -> None:
-    for c in chains:
+    for c in chains[:MAX_CLAIMS]:  # the verifier checks no more
         c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences)
 
 
-_WINDOW = 1_000
+_WINDOW = 300
 
 
 def _asserted(
@@ -334,11 +334,15 @@ def _boxed_answers(
     norm: Normalized, tokens: list[Token], groups: list[Answer], too_complex: list
 ) -> list[Answer]:
     out = []
+    starts = [t.start for t in tokens]
+    group_starts = [g.span[0] for g in groups]
     for a, b in norm.boxed:
-        inside = [i for i, t in enumerate(tokens) if a <= t.start and t.end <= b]
+        # tokens and groups are in text order: bisection, not a scan of all of them per box
+        inside = [i for i in range(bisect_left(starts, a), bisect_left(starts, b)) if tokens[i].end <= b]
         if not inside:
             continue
-        group = next((g for g in groups if a <= g.span[0] and g.span[1] <= b), None)
+        g = bisect_left(group_starts, a)
+        group = groups[g] if g < len(groups) and groups[g].span[1] <= b else None
         if group is not None:
             out.append(Answer("boxed", (a, b), assignments=group.assignments))
             continue

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
+from itertools import accumulate
 
 from tutorforge.problems.limits import MAX_ANSWER_CHARS, MAX_PROBLEM_CHARS
 from tutorforge.textnorm import NUL, NormText, normalize, plain
@@ -73,14 +75,17 @@ def _counts(asserted: bool, question: bool, role: str) -> bool:
 
 
 def _answers(ex: Extraction, ctx: VerifyContext) -> list[Answer]:
+    """The turn's answers; one inside an explicit answer ("the answer is …", a box) is not counted twice."""
     info = problem_info(ctx.problem or "")
     answers = ex.answers + conclusion_answer(ex, info.unit, info.money, info.numbers)
-    explicit = [a for a in answers if a.how in ("phrase", "boxed")]
+    explicit = sorted(a.span for a in answers if a.how in ("phrase", "boxed"))
+    starts = [a for a, _ in explicit]
+    reach = list(accumulate((b for _, b in explicit), max))  # the furthest end among the first k
     return [
         a
         for a in answers
         if a.how in ("phrase", "boxed")
-        or not any(e.span[0] <= a.span[0] and a.span[1] <= e.span[1] for e in explicit)
+        or not ((k := bisect_right(starts, a.span[0])) and reach[k - 1] >= a.span[1])
     ]
 
 
@@ -196,7 +201,11 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         unverifiable += 1
         findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} claims", "info"))
     correct_answers: list[Answer] = []
-    for ans in _answers(ex, ctx):
+    answers = _answers(ex, ctx)
+    if len(answers) > MAX_CLAIMS:
+        unverifiable += 1
+        findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} answers", "info"))
+    for ans in answers[:MAX_CLAIMS]:
         if not _counts(ans.asserted, ans.question, role):
             continue
         missed = budget.missed
