@@ -153,3 +153,9 @@ def test_nul_is_rejected():
     assert _causes(verdict) == {"NUL character"}
     # NUL in the problem is read as a space; in the answer the answer is dropped
     assert verify_turn("2 + 2 = 5", "student", VerifyContext("What\x00 is 2 + 2?", "4\x00")).status == "error"
+
+
+def test_a_chain_of_thousands_of_links_is_bounded_and_a_short_one_checked():
+    verdict = verify_turn("2 + 2 = 5" + " = 5" * 5_000, "student", VerifyContext("p", None))
+    assert verdict.status == "unverifiable" and _causes(verdict) == {"too many claims"}
+    assert verify_turn("2 + 2 = 4" + " = 4" * 30 + " = 5", "student", VerifyContext("p", None)).status == "error"

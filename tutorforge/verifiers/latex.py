@@ -203,6 +203,7 @@ def normalize(text: str) -> Normalized:
     _check_depth(text)
     w = _Writer(text)
     pairs = _DollarPairs(text)
+    unclosed: dict[str, int] = {}  # `(` or `[` -> a position after which `\)` or `\]` never comes
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -215,10 +216,12 @@ def normalize(text: str) -> Normalized:
                 w.emit(" ", ce - 1)
                 i = ce
                 continue
-        elif c == "\\" and i + 1 < n and text[i + 1] in "([":
+        elif c == "\\" and i + 1 < n and text[i + 1] in "([" and unclosed.get(text[i + 1], n) > i:
             closer = "\\)" if text[i + 1] == "(" else "\\]"
             j = text.find(closer, i + 2)
-            if j != -1:
+            if j == -1:  # none closes after here: later openers are not searched again (quadratic)
+                unclosed[text[i + 1]] = i
+            else:
                 w.emit(" ", i)
                 _math_segment(w, i + 2, j)
                 w.emit(" ", j)

@@ -7,6 +7,7 @@ from __future__ import annotations
 MAX_TURN_CHARS = 50_000  # longer turns (as written or once normalised) are not scanned: `unverifiable`
 MAX_NUMBER_DIGITS = 1_000  # digits in one written number; a longer one leaves its turn `unverifiable`
 MAX_CLAIMS = 200  # claims past this count in one turn are not checked
+MAX_LINKS = 400  # links (`a = b`) checked in one turn, over all its claims; past it: `unverifiable`
 MAX_SIDE_TOKENS = 400  # tokens in one side of an equation
 MAX_DEPTH = 40  # nesting of parentheses, fractions and function calls
 MAX_LATEX_CHARS = 2_000  # one LaTeX side sent to latex2sympy

@@ -14,7 +14,13 @@ from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.extra import with_subject_checks
 from tutorforge.verifiers.latex import TooDeep
 from tutorforge.verifiers.lexer import NumberTooLong
-from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
+from tutorforge.verifiers.limits import (
+    DEFAULT_TIMEOUT,
+    MAX_CLAIMS,
+    MAX_LINKS,
+    MAX_SYMBOLIC_CLAIMS,
+    MAX_TURN_CHARS,
+)
 from tutorforge.verifiers.numeric import tree_from_json
 from tutorforge.verifiers.pool import get_pool
 from tutorforge.verifiers.reference import (
@@ -183,9 +189,15 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
     for start, end in ex.too_complex:
         findings.append(Finding("unparseable", start, end, "past the size or nesting limits", "info"))
         unverifiable += 1
+    links = 0
     for chain in ex.chains[:MAX_CLAIMS]:
         if not _counts(chain.asserted, chain.question, role):
             continue
+        links += len(chain.sides) - 1
+        if links > MAX_LINKS:  # `a = b = c = …` checks every link: a chain of thousands is bounded too
+            unverifiable += 1
+            findings.append(Finding("unparseable", *chain.span, f"more than {MAX_LINKS} links", "info"))
+            break
         missed = budget.missed
         n, found = check_chain(chain, ex, cx)
         claims += n
