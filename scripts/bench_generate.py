@@ -28,6 +28,8 @@ from tutorforge.personas.loader import load_registry
 class Timed:
     """Wraps the scripted agents and the verifier, adding up the time spent in each."""
 
+    writes_attempts = True  # as the scripted agents it wraps
+
     def __init__(self) -> None:
         self.agents = 0.0
         self.verifier = 0.0

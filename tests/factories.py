@@ -93,6 +93,8 @@ def make_record(
             "hint",
             ok,
             critic={"verdict": "accept", "feedback": "", "scores": {"helpful": "yes"}, "unparseable": False},
+            move="probing",
+            target="false_arithmetic" if flagged else "",
         ),  # fmt: skip
         Turn(3, "student", f"Oh, {first.claim}.", "attempt", ok, work={"step": 0}),
         Turn(4, "teacher", second.ask, "question", say),
@@ -146,6 +148,7 @@ def make_record(
                     "latency_s": 0.25,
                     "cost_usd": 0.0001,
                     "priced": True,
+                    "price_source": "override",
                     "status": "retried" if k else "ok",
                     "attempts": 1 + k,
                     "error": "",

@@ -155,7 +155,7 @@ async def test_call_record_counts_tokens_and_cost(server, backend):
     fresh = record["input_tokens"] - record["cached_tokens"]
     expected = (fresh * 2.0 + record["cached_tokens"] * 0.5 + record["output_tokens"] * 10.0) / 1e6
     assert record["cost_usd"] == pytest.approx(expected, rel=1e-6)
-    assert record["priced"] is True
+    assert record["priced"] is True and record["price_source"] == "override"
     assert record["backend"] == backend.name and record["role"] == "teacher"
     assert record["latency_s"] > 0 and record["response_id"]
 
@@ -163,6 +163,14 @@ async def test_call_record_counts_tokens_and_cost(server, backend):
 async def test_unknown_model_has_no_price(server, backend):
     _, record = await _teacher_call(_caller(), backend, _model(backend, "none"))
     assert record["priced"] is False and record["cost_usd"] == 0.0
+    assert record["price_source"] == ""
+
+
+async def test_a_known_model_is_priced_by_genai_prices(server, backend):
+    model = "gpt-4.1-mini" if backend.name == "openai" else "claude-haiku-4-5"
+    _, record = await _teacher_call(_caller(), backend, model)
+    assert record["priced"] is True and record["price_source"] == "genai-prices"
+    assert record["cost_usd"] > 0
 
 
 async def test_anthropic_system_prompt_is_cached(server):

@@ -12,7 +12,7 @@ import pytest
 from factories import make_record, run_cli
 
 from tutorforge import __version__
-from tutorforge.dialogues.export import FORMATS, export
+from tutorforge.dialogues.export import FORMATS, PARQUET, export
 from tutorforge.dialogues.jsonl_file import AtomicJsonl
 from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
@@ -21,6 +21,10 @@ from tutorforge.verifiers import VERIFIER_VERSION
 datasets.disable_progress_bars()
 
 METADATA_KEYS = {
+    "moves",
+    "student_name",
+    "misconception",
+    "opening",
     "dialogue_id",
     "run_id",
     "index",
@@ -130,7 +134,11 @@ def test_raw_has_everything(db: Path, tmp_path: Path) -> None:
     assert [s["claim"] for s in problem["steps"]] == [s.claim for s in revised.problem.steps]
     assert problem["steps"][0]["variants"][0]["misconception"] == "add_as_subtract"
     turn = rows[2]["turns"][2]
-    assert set(turn) == {"index", "role", "text", "act", "verdict", "drafts", "critic", "work_json"}
+    assert set(turn) == {
+        "index", "role", "text", "act", "move", "target", "verdict", "drafts", "critic", "work_json"
+    }  # fmt: skip
+    assert turn["move"] == "probing" and rows[2]["turns"][1]["move"] == ""  # teacher turns carry their move
+    assert rows[1]["turns"][2]["target"] == "false_arithmetic"
     assert turn["drafts"][0]["text"] == revised.turns[2].drafts[0].text
     assert turn["drafts"][0]["verdict"]["flags"][0]["kind"] == "affirms_wrong_answer"
     assert turn["drafts"][0]["critic"]["verdict"] == "revise"
@@ -151,6 +159,8 @@ def test_metadata_carries_provenance(db: Path, tmp_path: Path) -> None:
         assert meta["tutorforge_version"] == "0.0.9"
     one = rows[1]
     assert one["personas"]["student"] == {"name": "careful", "version": "2"}
+    assert [m["move"] for m in one["moves"]] == ["", "probing", "", ""]  # every teacher turn, in order
+    assert one["moves"][1] == {"turn_index": 2, "move": "probing", "target": "false_arithmetic"}
     assert one["reviewer"] == "ana" and one["review_reasons"] == ["student_error"]
     assert one["generator_labels"] == [label.to_dict() for label in make_record(1, labelled=True).labels]
     assert one["verdict_summary"]["turns"]["error"] == 1
@@ -210,7 +220,8 @@ def test_a_failed_export_leaves_the_old_file(db: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.db", "keep.jsonl"]  # no temp file left
 
 
-def test_unusable_out_paths_are_bad_input(db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["openai", "parquet"])
+def test_unusable_out_paths_are_bad_input(db: Path, tmp_path: Path, fmt: str) -> None:
     with Store.open(db) as store:
         for out, message in [
             (tmp_path / "missing" / "o.jsonl", "does not exist"),
@@ -218,7 +229,7 @@ def test_unusable_out_paths_are_bad_input(db: Path, tmp_path: Path) -> None:
             (db, "the database itself"),
         ]:
             with pytest.raises(BadInput, match=message):
-                export(store, "openai", out)
+                export(store, fmt, out)
     assert Store.open(db).counts()["dialogues"] == 6
 
 
@@ -245,9 +256,13 @@ def test_nothing_moves_when_the_head_shows_every_field(tmp_path: Path) -> None:
     assert read_jsonl(out) == records
 
 
-@pytest.mark.parametrize("fmt", sorted(FORMATS))
+CHUNK = 16384
+
+
+@pytest.mark.parametrize("fmt", sorted(set(FORMATS) - PARQUET))
 def test_every_format_loads_with_datasets(fmt: str, tmp_path: Path) -> None:
-    """Fields empty in the first chunk and filled later, read in chunks as small as a record."""
+    """Fields empty in the first chunk and filled later, read in chunks of a few records (the three
+    records moved to the front fit in one)."""
     db = tmp_path / "c.db"
     records = [make_record(i) for i in range(30)]
     late = make_record(30, flagged=True, labelled=True, revised=True, calls=2)
@@ -256,14 +271,14 @@ def test_every_format_loads_with_datasets(fmt: str, tmp_path: Path) -> None:
     with Store.open(db) as store:
         store.ensure_run("run-a", {}, 1, {})
         store.save_dialogues([*records, late])
-        export(store, fmt, tmp_path / "front.jsonl", head_bytes=8192)
+        export(store, fmt, tmp_path / "front.jsonl", head_bytes=CHUNK)
         export(store, fmt, tmp_path / "plain.jsonl", head_bytes=1 << 40)
     rows = read_jsonl(tmp_path / "front.jsonl")
     ds = datasets.load_dataset(
         "json",
         data_files=str(tmp_path / "front.jsonl"),
         split="train",
-        chunksize=8192,
+        chunksize=CHUNK,
         cache_dir=str(tmp_path / "cache"),
     )
     assert len(ds) == len(rows) > 0
@@ -278,7 +293,7 @@ def test_every_format_loads_with_datasets(fmt: str, tmp_path: Path) -> None:
                 "json",
                 data_files=str(tmp_path / "plain.jsonl"),
                 split="train",
-                chunksize=8192,
+                chunksize=CHUNK,
                 cache_dir=str(tmp_path / "cache-plain"),
             )
 

@@ -87,9 +87,11 @@ def test_revisions_are_stored_and_exported_as_preference_pairs(tutorforge, serve
         drafts = conn.execute("SELECT count(*) FROM drafts").fetchone()[0]
         roles = dict(conn.execute("SELECT role, count(*) FROM llm_calls GROUP BY role").fetchall())
         cost = conn.execute("SELECT sum(cost_usd) FROM llm_calls").fetchone()[0]
+        sources = {s for (s,) in conn.execute("SELECT DISTINCT price_source FROM llm_calls")}
     assert drafts > 0
+    assert sources == {"genai-prices"}
     assert set(roles) == {"teacher", "student", "critic"}
-    assert cost > 0  # gpt-4o-mini is in the price table
+    assert cost > 0  # genai-prices knows gpt-4o-mini
     pairs_file = tmp_path / "pairs.jsonl"
     code, out = tutorforge(
         "export", "--db", str(db), "--format", "dpo", "--include", "all", "--out", str(pairs_file)
@@ -102,14 +104,14 @@ def test_revisions_are_stored_and_exported_as_preference_pairs(tutorforge, serve
 
 def test_max_cost_stops_gracefully_and_a_rerun_finishes(tutorforge, server, tmp_path):
     db = tmp_path / "corpus.db"
-    code, out = _generate(tutorforge, server, db, "--concurrency", "1", "--max-cost", "0.0001")
+    code, out = _generate(tutorforge, server, db, "--concurrency", "2", "--max-cost", "0.002")
     assert code == 0, out
-    assert "cost budget of $0.0001 reached" in out
+    assert "cost budget of $0.002 reached" in out
     with sqlite3.connect(db) as conn:
         done = conn.execute("SELECT count(*) FROM dialogues WHERE status = 'complete'").fetchone()[0]
-        spent, dearest = conn.execute("SELECT sum(cost_usd), max(cost_usd) FROM llm_calls").fetchone()
-    assert done < 6
-    assert spent - dearest < 0.0001  # only the call that crossed the line went over
+        spent, calls = conn.execute("SELECT sum(cost_usd), count(*) FROM llm_calls").fetchone()
+    assert done < 6 and calls > 2
+    assert 0.001 < spent <= 0.002  # the calls in flight had their most possible cost held: never over
     code, out = _generate(tutorforge, server, db, "--concurrency", "1")
     assert code == 0, out
     with sqlite3.connect(db) as conn:
@@ -184,3 +186,43 @@ def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, s
         mine = [(role, status, cost) for d, role, status, cost in calls if d == did]
         assert [(role, status) for role, status, _ in mine] == [("teacher", "ok"), ("critic", "failed")]
         assert mine[0][2] > 0  # the teacher's call cost money, and the record says so
+
+
+def test_an_unpriced_model_with_a_budget_is_bad_input_before_the_run(tutorforge, server, tmp_path):
+    db = tmp_path / "corpus.db"
+    code, out = _generate(tutorforge, server, db, "--critic-model", "my-local-critic", "--max-cost", "1")
+    assert code == 2, out
+    assert "'my-local-critic'" in out and '[pricing."my-local-critic"]' in out
+    assert not db.exists() and server.log.by_model["my-local-critic"] == 0
+
+
+def test_an_unpriced_model_without_a_budget_is_a_warning_in_the_summary(tutorforge, server, tmp_path):
+    db = tmp_path / "corpus.db"
+    code, out = _generate(tutorforge, server, db, "-n", "2", "--critic-model", "my-local-critic")
+    assert code == 0, out
+    assert "warning: no price is known for my-local-critic" in out
+    with sqlite3.connect(db) as conn:
+        by_source = dict(
+            conn.execute(
+                "SELECT model, group_concat(DISTINCT price_source) FROM llm_calls"
+                " WHERE cache_hit = 0 GROUP BY model"
+            ).fetchall()
+        )
+    assert by_source == {"gpt-4o-mini": "genai-prices", "my-local-critic": ""}
+
+
+def test_a_run_config_override_prices_a_local_model(tutorforge, server, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('[pricing."my-local-critic"]\ninput = 0.5\noutput = 1.0\n')
+    db = tmp_path / "corpus.db"
+    code, out = _generate(
+        tutorforge, server, db, "-n", "2", "--critic-model", "my-local-critic", "--max-cost", "5",
+        "--config", str(config),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "warning" not in out
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT price_source FROM llm_calls WHERE model = 'my-local-critic' AND cache_hit = 0"
+        ).fetchall()
+    assert rows == [("override",)]

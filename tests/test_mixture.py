@@ -4,7 +4,6 @@ not depend on the order a file lists names in, and runs without mixtures draw as
 from __future__ import annotations
 
 import math
-import random
 import sqlite3
 import sys
 from collections import Counter
@@ -14,11 +13,11 @@ import pytest
 
 from tutorforge.cli import main
 from tutorforge.dialogues.config import GenerateConfig
+from tutorforge.dialogues.mixture import PairingWarning
 from tutorforge.dialogues.run_config import load_run_config
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.llm.scripted import ScriptedAgents
 from tutorforge.personas.loader import load_registry
-from tutorforge.problems.generators import sample_problem
 
 DRAWS = 6000
 
@@ -54,11 +53,22 @@ def test_persona_and_family_proportions_follow_the_weights(tmp_path):
         f"[mix.{table}]\n" + "".join(f"{k} = {v}\n" for k, v in weights.items())
         for table, weights in (("student", students), ("teacher", teachers), ("family", families))
     )
-    factory = factory_for(text, tmp_path)
+    with pytest.warns(PairingWarning) as caught:  # forced by the mixture, though nothing they hold can show
+        factory = factory_for(text, tmp_path)
+    assert sorted(str(w.message).split(":")[0] for w in caught) == [
+        "student root-flipper",
+        "student sign-slipper",
+    ]
     plans = [factory.plan(i) for i in range(DRAWS)]
     assert_proportions(Counter(p.student for p in plans), students, DRAWS)
     assert_proportions(Counter(p.teacher for p in plans), teachers, DRAWS)
-    assert_proportions(Counter(p.problem.family for p in plans), families, DRAWS)
+    # a student whose misconception a family carries gets that family; the others follow the weights
+    paired = [p for p in plans if p.student == "fraction-adder"]
+    assert {p.problem.family for p in paired} == {"fraction_arithmetic"}
+    assert {p.misconception for p in paired} <= {"fraction-add-across", ""}  # "": no fitting problem drawn
+    assert sum(p.misconception == "fraction-add-across" for p in paired) >= 0.95 * len(paired)
+    rest = [p for p in plans if p.student != "fraction-adder"]
+    assert_proportions(Counter(p.problem.family for p in rest), families, len(rest))
     # unmixed roles stay uniform over the subject's personas
     assert {p.critic for p in plans} == {"pedagogy-critic"}
 
@@ -98,22 +108,54 @@ def test_draws_are_deterministic_and_ignore_listing_order(tmp_path):
     assert c.run_id != a.run_id  # the weights are part of the run's identity
 
 
-def test_no_mixture_draws_uniformly_as_before(tmp_path):
-    """Without mixtures, dialogue i draws its problem and then one persona per role with randrange over the
-    sorted pool, so corpora generated before mixtures existed resume unchanged."""
+def test_no_mixture_pairs_each_student_with_a_problem_its_misconception_shows_on(tmp_path):
+    """Without mixtures, personas are drawn uniformly; a student holding misconceptions gets a problem
+    whose steps carry one of them, and the plan names it."""
     factory = DialogueFactory(GenerateConfig(seed=6), load_registry(), ScriptedAgents())
     registry = load_registry()
     pools = [
         sorted(p.name for p in registry.by_role(r) if "math" in p.subjects)
         for r in ("teacher", "student", "critic")
     ]
-    for i in range(200):
-        rng = random.Random(f"6:{i}")
-        problem = sample_problem(rng, None, subject="math")
-        expected = [pool[rng.randrange(len(pool))] for pool in pools]
-        plan = factory.plan(i)
-        assert plan.problem.problem_id == problem.problem_id
-        assert [plan.teacher, plan.student, plan.critic] == expected
+    plans = [factory.plan(i) for i in range(900)]
+    for role, pool in zip(("teacher", "student", "critic"), pools, strict=True):
+        assert {getattr(p, role) for p in plans} == set(pool)
+    assert_proportions(Counter(p.student for p in plans), dict.fromkeys(pools[1], 1), len(plans))
+    for plan in plans:
+        held = set(registry.get(plan.student).student.misconceptions) - {"arithmetic-slip"}
+        carried = {m for s in plan.problem.steps for m in s.variants}
+        if held & carried:
+            assert plan.misconception in held & carried and plan.opening == "attempt"
+        else:
+            assert plan.misconception == "" and plan.opening == "tutor"
+    holding = [
+        p for p in plans if registry.get(p.student).student.misconceptions.keys() - {"arithmetic-slip"}
+    ]
+    assert sum(bool(p.misconception) for p in holding) >= 0.95 * len(holding)
+    # names come from a pool independent of the persona: one persona gets many names, one name many personas
+    names: dict[str, set[str]] = {}
+    for plan in plans:
+        names.setdefault(plan.student, set()).add(plan.student_name)
+    assert all(len(v) >= 20 for v in names.values())
+    assert len({p.student for p in plans if p.student_name == plans[0].student_name}) >= 3
+
+
+def test_a_named_student_is_kept_with_a_warning_when_its_misconception_cannot_show():
+    config = GenerateConfig(seed=1, student="sign-slipper", families=["fraction_arithmetic"])
+    with pytest.warns(PairingWarning, match="sign-slipper"):
+        factory = DialogueFactory(config, load_registry(), ScriptedAgents())
+    plans = [factory.plan(i) for i in range(20)]
+    assert {p.student for p in plans} == {"sign-slipper"}
+    assert all(p.misconception == "" and p.opening == "tutor" for p in plans)
+
+
+def test_tutor_opening_is_kept_as_a_setting():
+    plans = [
+        DialogueFactory(GenerateConfig(seed=6, opening="tutor"), load_registry(), ScriptedAgents()).plan(i)
+        for i in range(50)
+    ]
+    assert {p.opening for p in plans} == {"tutor"} and any(p.misconception for p in plans)
+    assert GenerateConfig(seed=6).run_id() != GenerateConfig(seed=6, opening="tutor").run_id()
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

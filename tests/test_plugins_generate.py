@@ -8,6 +8,7 @@ import re
 from plugins_support import line_of, read_jsonl, run, student, teacher, write
 
 from tutorforge.dialogues.config import GenerateConfig
+from tutorforge.personas.names import STUDENT_NAMES
 
 
 def _run_id(stderr: str) -> str:
@@ -24,7 +25,11 @@ def test_a_persona_in_a_personas_dir_is_used_and_recorded_in_the_export(tmp_path
         rec["metadata"]["personas"]["student"] == {"name": "maker-student", "version": "3.1"}
         for rec in records
     )
-    assert all("Robin" in rec["messages"][1]["content"] for rec in records)  # the persona's display name
+    # students are addressed by a name drawn per dialogue, apart from the persona, and it is recorded
+    assert all(rec["metadata"]["student_name"] in STUDENT_NAMES for rec in records)
+    assert any(
+        rec["metadata"]["student_name"] in m["content"] for rec in records for m in rec["messages"][1:]
+    )
     r_again = run("generate", *args, "--personas-dir", str(folder), cwd=tmp_path)
     assert _run_id(r.stderr) == _run_id(r_again.stderr) and "4 of 4 already done" in r_again.stderr
     with_dir = GenerateConfig(student="maker-student", personas_dirs=[str(folder)])

@@ -179,9 +179,10 @@ def test_source_outcome_overrules_the_text() -> None:
 
 def test_scripted_acts_and_text_from_stored_records() -> None:
     """make_record: the student reaches 6 after the third teacher turn; its teacher turns have no act the
-    scripted map knows except `hint`, which asks. As an LLM record the same hint reads as telling (it
-    works the calculation without asking)."""
+    scripted map knows except `hint`, which asks. As an LLM record without a stored move the same hint
+    reads as telling (it works the calculation without asking); a stored move (probing) wins."""
     record = make_record(0)
+    record.turns[2].move = ""
     view = view_of_record(record)
     assert [t.move for t in view.turns if t.role == "teacher"] == [None, "ask", None, None]
     p = analyse(view)
@@ -189,6 +190,10 @@ def test_scripted_acts_and_text_from_stored_records() -> None:
     record.backend = "openai"
     p = analyse(view_of_record(record))
     assert p.solved_at == 3 and p.told_at == 2
+    record.turns[2].move = "probing"
+    view = view_of_record(record)
+    assert [(t.move, t.tag) for t in view.turns if t.role == "teacher"][1] == ("ask", "probing")
+    assert analyse(view).told_at is None
 
 
 def test_corpus_metrics_skip_failed_dialogues_and_histogram_turns() -> None:

@@ -18,6 +18,7 @@ SECTIONS = (
     "Flags",
     "Review",
     "Pedagogy",
+    "Moves and misconceptions",
     "Diversity",
     "Coverage",
     "Turns",
@@ -69,7 +70,7 @@ def test_html_report_has_every_section_and_is_well_formed(db: Path, tmp_path: Pa
     parser.feed(text)
     parser.close()
     assert parser.stack == []
-    assert {s.lower() for s in SECTIONS} <= parser.ids
+    assert {s.lower().replace(" ", "-") for s in SECTIONS} <= parser.ids
     assert parser.external == []  # self-contained: no linked stylesheet, script or image
     assert "script" not in parser.tags
     assert parser.tags.count("svg") == 3  # flags, families, turns histogram
@@ -135,3 +136,28 @@ def test_report_on_an_empty_database(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert all(f"\n## {section}\n" in text for section in SECTIONS)
     assert "Over 0 dialogues" in text and "| 1 | - | - |" in text
+
+
+def test_moves_and_misconceptions_of_a_generated_corpus(tmp_path: Path) -> None:
+    """A real scripted corpus: the move mix per teacher persona beside MathDial's, and per student persona
+    whether its misconception showed."""
+    db = tmp_path / "gen.db"
+    code, _, err = run_cli("generate", "-n", "36", "--seed", "7", "--db", str(db), "--workers", "1")
+    assert code == 0, err
+    md = tmp_path / "r.md"
+    assert run_cli("report", "--db", str(db), "--out", str(md))[0] == 0
+    text = md.read_text(encoding="utf-8")
+    assert "| teacher | turns | focus | probing | telling | generic |" in text
+    assert "| MathDial (reference) | 3,699 | 34.0% | 25.7% | 16.2% | 24.1% |" in text
+    rows = {line.split(" | ")[0].lstrip("| ") for line in text.splitlines() if line.startswith("| ")}
+    assert {"socratic-teacher", "worked-example-teacher", "fraction-adder", "sign-slipper"} <= rows
+    with Store.open(db, create=False) as store:
+        moves = quality_figures(store)["corpus"]["moves"]
+    shown = moves["misconception"]
+    assert shown["dialogues"] >= 25 and shown["show_rate"] >= 0.8
+    assert sum(r["shown"] for r in shown["by_student"].values()) == shown["shown"]
+    assert "careful-student" not in shown["by_student"]  # it holds no misconception
+    assert sum(moves["moves"]["counts"].values()) == sum(
+        r["turns"] for r in moves["moves"]["by_teacher"].values()
+    )
+    assert moves["approved_unsolved"] == 0

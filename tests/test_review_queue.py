@@ -211,6 +211,8 @@ def test_a_version_1_database_is_migrated_on_open(tmp_path: Path, corpus) -> Non
     )
     conn.executescript(
         "DROP TABLE review_leases; DROP INDEX dialogues_queue; DROP TABLE reviews;"
+        "ALTER TABLE turns DROP COLUMN move; ALTER TABLE turns DROP COLUMN target;"
+        "ALTER TABLE dialogues DROP COLUMN meta_json; ALTER TABLE llm_calls DROP COLUMN price_source;"
         f"{reviews_v1}; UPDATE meta SET value = '1' WHERE key = 'schema_version';"
         "INSERT INTO reviews (dialogue_id, reviewer, decided_at, decision)"
         " VALUES ('run-a-0000004', 'old', 1, 'approved');"

@@ -278,3 +278,36 @@ def test_records_keep_their_own_fields_after_a_round_trip(store: Store) -> None:
     store.save_dialogues([record])
     (back,) = store.iter_dialogues()
     assert dataclasses.asdict(back) == dataclasses.asdict(record)
+
+
+def test_moves_and_setup_round_trip_and_a_version_3_database_gains_them(tmp_path: Path) -> None:
+    """Teacher moves and targets and the dialogue's setup are stored; an older file is upgraded in place,
+    its turns reading back with no move."""
+    path = tmp_path / "old.db"
+    with Store.open(path) as s:
+        s.ensure_run("run-a", {}, 1, {})
+        s.save_dialogues([make_record(0)])
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "DROP INDEX dialogues_queue; ALTER TABLE turns DROP COLUMN move;"
+        "ALTER TABLE turns DROP COLUMN target; ALTER TABLE dialogues DROP COLUMN meta_json;"
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+    )
+    conn.close()
+    record = make_record(1, flagged=True)
+    record.meta = {
+        "student_name": "Ines",
+        "misconception": "sign-slip",
+        "held": ["sign-slip"],
+        "opening": "attempt",
+    }
+    with Store.open(path, create=False) as s:
+        assert dict(s.conn.execute("SELECT key, value FROM meta"))["schema_version"] == str(SCHEMA_VERSION)
+        s.save_dialogues([record])
+        old, new = list(s.iter_dialogues("all"))
+        index = {r[1] for r in s.conn.execute("PRAGMA index_list(dialogues)")}
+    assert "dialogues_queue" in index
+    assert all(t.move == "" and t.target == "" for t in old.turns) and old.meta == {}
+    assert [(t.move, t.target) for t in new.turns] == [(t.move, t.target) for t in record.turns]
+    assert new.turns[2].move == "probing" and new.turns[2].target == "false_arithmetic"
+    assert new.meta == record.meta

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -73,7 +75,7 @@ def generate(
         None, "--max-revisions", help="Critic revisions per teacher turn (default 2)."
     ),
     max_cost: float = typer.Option(
-        None, "--max-cost", help="Stop starting dialogues once LLM calls cost this many USD."
+        None, "--max-cost", help="USD the run may spend on LLM calls (a shard spends its share)."
     ),
     no_cache: bool = typer.Option(
         None, "--no-cache", help="Do not read or write the LLM response cache.", show_default=False
@@ -103,7 +105,19 @@ def generate(
         " in flight per process, each with its share of the concurrency, rate limits and budget.",
     ),
     shard: str = typer.Option(
-        None, "--shard", help="I/N: generate only indices i with i % N == I-1; merge the shards later."
+        None,
+        "--shard",
+        help="I/N: generate only indices i with i % N == I-1; merge the shards later. auto: the shard of"
+        " this Slurm array task or Kubernetes indexed job.",
+    ),
+    shard_count: int = typer.Option(
+        None, "--shard-count", help="With --shard auto: the number of tasks of a Kubernetes indexed job."
+    ),
+    limits_per_shard: bool = typer.Option(
+        None,
+        "--limits-per-shard",
+        help="Each shard applies the whole rate limits and --max-cost (default: its share of them).",
+        show_default=False,
     ),
     db: Path = typer.Option(
         None, "--db", help="The corpus database (created if absent; default tutorforge.db)."
@@ -118,6 +132,9 @@ def generate(
     from tutorforge.dialogues.config import GenerateConfig
     from tutorforge.dialogues.processes import start_early
     from tutorforge.dialogues.run_config import MIX_OR_SETTING, load_run_config
+    from tutorforge.dialogues.shard import out_path as shard_out_path
+    from tutorforge.dialogues.shard import resolve as resolve_shard
+    from tutorforge.dialogues.shard import shard_of
 
     run_file = load_run_config(config) if config else None
     settings = dict(run_file.settings) if run_file else {}
@@ -144,9 +161,11 @@ def generate(
         "concurrency": concurrency,
         "workers": workers,
         "shard": shard,
+        "limits_per_shard": limits_per_shard,
     }
     flags = {k: v for k, v in flags.items() if v is not None}
     settings.update(flags)
+    settings["shard"] = resolve_shard(settings.get("shard"), shard_count, os.environ)
     mix = {table: w for table, w in settings.get("mix", {}).items() if MIX_OR_SETTING[table] not in flags}
     settings["mix"] = mix  # a flag naming one persona, family or subject overrides that mixture
     models = dict(settings.get("models", {}))
@@ -158,9 +177,13 @@ def generate(
         run_file.check_mixture(cfg)
     db = db or Path(output.get("db", "tutorforge.db"))
     out = out or (Path(output["out"]) if "out" in output else None)
+    if out is not None:
+        out = shard_out_path(out, shard_of(cfg.shard))
     out_format = out_format or output.get("format", "openai")
     if out is not None:
         check_export_format(out_format)
+    unpriced = _check_prices(cfg)
+    share = cfg.shard_share()  # this shard's part of the rate limits and budget
     start_early(cfg)  # its imports overlap the ones below
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.progress import BatchProgress
@@ -175,11 +198,12 @@ def generate(
         if cfg.backend != "scripted":
             from tutorforge.dialogues.processes import process_count
 
-            if (parts := process_count(cfg, len(plan.todo))) > 1:
+            if (parts := process_count(share, len(plan.todo))) > 1:
                 typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)
+        started = time.time()
         with BatchProgress(plan.total, plan.already_done) as progress:
             try:
-                not_started = run_batch(cfg, store, plan, progress.update)
+                not_started = run_batch(share, store, plan, progress.update)
             except KeyboardInterrupt:
                 progress.__exit__(None, None, None)
                 typer.echo(
@@ -188,6 +212,8 @@ def generate(
                     err=True,
                 )
                 raise typer.Exit(130) from None
+        if progress.new:
+            store.record_part(plan.run_id, cfg.shard or "", started, progress.new)  # for the dataset card
         part = f" (shard {cfg.shard})" if cfg.shard else ""
         typer.echo(
             f"{plan.total} dialogues in run {plan.run_id}{part} ({progress.new} new, {progress.flagged} "
@@ -196,15 +222,28 @@ def generate(
         )
         if not_started:
             typer.echo(
-                f"cost budget of ${cfg.max_cost:g} reached: {not_started} dialogues not started; "
+                f"cost budget of ${share.max_cost:g} reached: {not_started} dialogues not started; "
                 "rerun to continue",
                 err=True,
             )
+        if unpriced:
+            from tutorforge.llm.pricing import unpriced_warning
+
+            typer.echo(unpriced_warning(unpriced), err=True)
         if out is not None:
             from tutorforge.dialogues.export import export
 
             written = export(store, out_format, out, include="approved", run_id=plan.run_id)
             typer.echo(f"exported {written} approved dialogues to {out} ({out_format})", err=True)
+
+
+def _check_prices(cfg) -> list[str]:
+    """The run's models without a price (bad input when a cost budget depends on them)."""
+    if cfg.backend == "scripted":
+        return []
+    from tutorforge.llm.pricing import check_prices
+
+    return check_prices(cfg.models.values(), cfg.pricing, cfg.max_cost)
 
 
 def build_config(model_cls, settings: dict, *, source: str):
@@ -244,8 +283,12 @@ _DEDUP_THRESHOLD_HELP = "Estimated word 3-gram Jaccard at which two dialogues ar
 
 @app.command()
 def export(
-    fmt: str = typer.Option(..., "--format", help="openai, sharegpt, trl, raw or dpo (revision pairs)."),
-    out: Path = typer.Option(..., "--out", help="The JSONL file to write (replaced atomically)."),
+    fmt: str = typer.Option(
+        ..., "--format", help="openai, sharegpt, trl, raw, dpo (revision pairs) or parquet (openai records)."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="The JSONL (or Parquet) file to write (replaced atomically)."
+    ),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),
     dedup: bool = typer.Option(
@@ -269,6 +312,40 @@ def export(
         typer.echo(f"left out {done.dropped} near-duplicate dialogues", err=True)
     if done.card is not None:
         typer.echo(f"wrote the dataset card {done.card}", err=True)
+
+
+@app.command()
+def publish(
+    repo: str = typer.Option(None, "--repo", help="The Hub dataset repository, OWNER/NAME."),
+    db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
+    fmt: str = typer.Option(
+        "openai", "--format", help="openai (default), sharegpt, trl, raw, dpo or parquet."
+    ),
+    include: str = typer.Option("approved", "--include", help="approved (default) or all."),
+    dedup: bool = typer.Option(False, "--dedup", help="Leave out near-duplicates."),
+    private: bool = typer.Option(False, "--private", help="Create the repository as private."),
+    to: Path = typer.Option(None, "--to", help="Write the folder (data file and card) here; no upload."),
+) -> None:
+    """Publish to the Hugging Face Hub: export, write the dataset card, upload (token from HF_TOKEN)."""
+    import tempfile
+
+    from tutorforge.dialogues.store import Store
+    from tutorforge.quality.publish import check_repo_id, hub_token, upload_folder, write_folder
+
+    check_export_format(fmt)
+    if to is None and repo is None:
+        raise BadInput("publish: give --repo OWNER/NAME to upload, or --to DIR to write the folder")
+    repo = check_repo_id(repo) if repo is not None else None
+    token = hub_token(os.environ) if to is None else ""  # before anything is exported
+    with tempfile.TemporaryDirectory(prefix="tutorforge-publish-") as tmp:
+        with Store.open(db, create=False) as store:
+            done = write_folder(store, to or Path(tmp), fmt, include, dedup=dedup)
+        typer.echo(f"wrote {done.written} records ({fmt}, {include}) and the dataset card", err=True)
+        if to is not None:
+            typer.echo(f"wrote the dataset folder {to}", err=True)
+            return
+        url = upload_folder(Path(tmp), repo, token, private=private)
+    typer.echo(f"published {done.written} records to {url}", err=True)
 
 
 def check_threshold(value: float) -> None:

@@ -21,6 +21,8 @@ class Utterance:
     work: dict = field(default_factory=dict)  # structured content: step index, value, final answer, ...
     ends: bool = False  # the speaker closes the conversation
     labels: list[GeneratorLabel] = field(default_factory=list)  # injected errors; `turn` is set by the graph
+    move: str = ""  # a teacher turn's move: focus | probing | telling | generic (MathDial's taxonomy)
+    target: str = ""  # the student error the teacher turn addresses (misconception id or flag kind)
     calls: list[dict] = field(default_factory=list)  # LLM call records (model, tokens, latency)
 
 
@@ -43,7 +45,12 @@ class CriticDecision:
 
 @dataclass
 class DialogueView:
-    """What an agent may read: the problem, the personas and the turns so far. Never generator labels."""
+    """What an agent may read: the problem, the personas and the turns so far. Never generator labels.
+
+    `opening` is "tutor" (the teacher speaks first) or "attempt" (the student first shows its own worked
+    attempt: `student()` is called with no turns and answers with act "attempt"). `misconception` is the
+    one drawn for this dialogue among the student's that can show on the problem ("" when none).
+    `student_name` is how the student is addressed, drawn apart from the persona."""
 
     problem: Problem
     teacher: TeacherPersona
@@ -52,10 +59,14 @@ class DialogueView:
     turns: list[Turn]
     rng: random.Random
     max_turns: int
+    opening: str = "tutor"
+    misconception: str = ""
+    student_name: str = ""
 
 
 class Agents(Protocol):
-    """One implementation per backend."""
+    """One implementation per backend. A backend whose `student()` writes the opening attempt (called
+    with no turns) says so with a class attribute `writes_attempts = True`."""
 
     async def teacher(self, view: DialogueView, feedback: str | None) -> Utterance: ...
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tutorforge.dialogues.mixture import Mix
-from tutorforge.dialogues.shard import Shard
+from tutorforge.dialogues.shard import AUTO, Shard, shard_of
 from tutorforge.llm.ratelimit import RateLimit
 
 # Settings that change how a run executes (or which clean dialogues are audited) but not the dialogues.
@@ -23,7 +23,9 @@ _EXECUTION_ONLY = {
     "audit_rate",
     "review_unverifiable",
     "shard",
+    "limits_per_shard",
     "rate_limits",
+    "pedagogy_review",
 }
 
 
@@ -75,10 +77,25 @@ class GenerateConfig(BaseModel):
     review_unverifiable: bool = Field(
         default=True, description="a teacher turn the verifier could not check sends its dialogue to review"
     )
+    opening: Literal["auto", "attempt", "tutor"] = Field(
+        default="auto",
+        description="how dialogues open: the student's own attempt (attempt), the teacher (tutor), or the "
+        "attempt when the student has a misconception that can show on the problem (auto)",
+    )
+    pedagogy_review: Literal["review", "exclude"] = Field(
+        default="review",
+        description="dialogues ending unsolved, repeating a wrong answer or revealing against a never "
+        "policy: queued for review, or excluded (rejected)",
+    )
     concurrency: int = Field(default=8, ge=1)
     workers: int = Field(default=0, ge=0, description="processes; 0 = one per core (LLM runs: see llm_batch)")
     mix: Mix = Field(default_factory=Mix, description="weighted mixtures of personas, families, subjects")
-    shard: str | None = Field(default=None, description="I/N: this process runs the indices i % N == I - 1")
+    shard: str | None = Field(
+        default=None, description="I/N: this process runs the indices i % N == I - 1 (auto: the job array's)"
+    )
+    limits_per_shard: bool = Field(
+        default=False, description="each shard applies the whole rate limits and budget, not its share"
+    )
     rate_limits: dict[str, RateLimit] = Field(
         default_factory=dict, description='model (or "*" for any) -> requests and tokens per minute'
     )
@@ -86,7 +103,26 @@ class GenerateConfig(BaseModel):
     @field_validator("shard")
     @classmethod
     def _shard(cls, value: str | None) -> str | None:
-        return None if value is None else str(Shard.parse(value))
+        return None if value is None or value == AUTO else str(Shard.parse(value))
+
+    def divided(self, parts: int) -> GenerateConfig:
+        """This config with each rate limit and the cost budget divided among `parts` runners."""
+        if parts == 1:
+            return self
+        limits = {
+            model: RateLimit(
+                requests_per_minute=limit.requests_per_minute / parts if limit.requests_per_minute else None,
+                tokens_per_minute=limit.tokens_per_minute / parts if limit.tokens_per_minute else None,
+            )
+            for model, limit in self.rate_limits.items()
+        }
+        budget = self.max_cost / parts if self.max_cost else None
+        return self.model_copy(update={"rate_limits": limits, "max_cost": budget})
+
+    def shard_share(self) -> GenerateConfig:
+        """What this shard may use: its share of the run's rate limits and budget (shards that run at the
+        same time against one account then keep the run's totals), or all of them with `limits_per_shard`."""
+        return self if self.limits_per_shard else self.divided(shard_of(self.shard).count)
 
     def identity(self) -> dict:
         """The settings that decide the dialogues' content (runs without plug-in folders or mixtures keep
@@ -98,6 +134,8 @@ class GenerateConfig(BaseModel):
             exclude.add("mix")
         if not self.sampling:
             exclude.add("sampling")
+        if self.opening == "auto":
+            exclude.add("opening")
         return self.model_dump(exclude=exclude)
 
     def run_id(self) -> str:

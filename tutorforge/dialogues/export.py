@@ -1,4 +1,4 @@
-"""Export stored dialogues as JSON Lines for training, one file written atomically."""
+"""Export stored dialogues as JSON Lines (or Parquet) for training, one file written atomically."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ FORMATS: dict[str, Formatter] = {
     "trl": openai_records,
     "raw": raw_records,
     "dpo": dpo_records,
+    "parquet": openai_records,  # the openai/trl records in a Parquet file
 }
+PARQUET = frozenset({"parquet"})  # formats written as Parquet; the others are JSON Lines
 
 
 # Below this many dialogues a second process costs more to start than it saves.
@@ -86,9 +88,9 @@ def export(
         run: json.dumps(info["config"], sort_keys=True, ensure_ascii=False) for run, info in runs.items()
     }
     shared = _Shared(fmt, runs, configs, _teachers(runs), _verifier_version(), frozenset(exclude))
-    parallel = on_record is None and min(workers or 2, os.cpu_count() or 1) > 1
+    parallel = on_record is None and fmt not in PARQUET and min(workers or 2, os.cpu_count() or 1) > 1
     cut = _halfway(store, include, run_id) if parallel else None
-    with AtomicJsonl(out, head_bytes) as sink:
+    with _sink(fmt, out, head_bytes) as sink:
         if cut is None:
             _write_range(store, sink, shared, include, run_id, None, None, on_record)
             return sink.count
@@ -107,6 +109,14 @@ def export(
             pool.join()
             part.unlink(missing_ok=True)
     return sink.count
+
+
+def _sink(fmt: str, out: Path, head_bytes: int) -> AtomicJsonl:
+    if fmt in PARQUET:
+        from tutorforge.dialogues.parquet_file import AtomicParquet  # pyarrow only when asked for
+
+        return AtomicParquet(out)
+    return AtomicJsonl(out, head_bytes)
 
 
 def _halfway(store: Store, include: str, run_id: str | None) -> tuple[str, int] | None:

@@ -163,6 +163,14 @@ def metadata(record: DialogueRecord, ctx: Context) -> dict:
         "reviewer": str(ctx.review.get("reviewer", "")),
         "edited": bool(ctx.edits),
         "generator_labels": [label.to_dict() for label in record.labels],
+        "moves": [
+            {"turn_index": t.index, "move": t.move, "target": t.target}
+            for t in record.turns
+            if t.role == "teacher"
+        ],
+        "student_name": str(record.meta.get("student_name", "")),
+        "misconception": str(record.meta.get("misconception", "")),
+        "opening": str(record.meta.get("opening", "")),
         "tutorforge_version": str(ctx.versions.get("tutorforge") or __version__),
         "run_config": ctx.run_config,
     }
@@ -195,6 +203,8 @@ def _turn(turn: Turn) -> dict:
         "role": turn.role,
         "text": turn.text,
         "act": turn.act,
+        "move": turn.move,
+        "target": turn.target,
         "verdict": turn.verdict.to_dict(),
         "drafts": [
             {"text": d.text, "verdict": d.verdict.to_dict(), "critic": _critic(d.critic)} for d in turn.drafts

@@ -3,6 +3,8 @@
 teacher -> verify -> critic -> (revise -> teacher | accept -> student, or end)
 student -> verify -> teacher (or end)
 
+A dialogue starts at the teacher, or, when it opens from the student's own attempt, at the student.
+
 The graph state carries one mutable `DialogueRun` per dialogue; nodes read and extend it. No
 checkpointer: a dialogue is the unit of resumption, kept in our own store. `verify` and `critic` route
 with a `Command` rather than a conditional edge: LangGraph runs an edge's path function as a traced run
@@ -53,7 +55,18 @@ class DialogueRun:
         """Append the pending utterance as the next turn, with its verdict and revision history."""
         u, index = self.pending, len(self.turns)
         self.turns.append(
-            Turn(index, self.role, u.text, u.act, self.verdict, self.drafts, critic or {}, u.work)
+            Turn(
+                index,
+                self.role,
+                u.text,
+                u.act,
+                self.verdict,
+                self.drafts,
+                critic or {},
+                u.work,
+                u.move,
+                u.target,
+            )
         )
         self.vctx.history.append(PriorTurn(self.role, u.text, self.verdict))
         for label in u.labels:
@@ -115,14 +128,15 @@ async def _critic(state: GraphState) -> Command[Literal["teacher", "student", "_
     return Command(goto=END if run.end_reason else "student")
 
 
-def build_graph():
-    """Compile the dialogue graph once; invoke it per dialogue with `{"run": DialogueRun(...)}`."""
+def build_graph(first: Literal["teacher", "student"] = "teacher"):
+    """Compile the dialogue graph once; invoke it per dialogue with `{"run": DialogueRun(...)}`. With
+    `first="student"` the dialogue opens with the student's own attempt."""
     g = StateGraph(GraphState)
     g.add_node("teacher", _teacher)
     g.add_node("student", _student)
     g.add_node("verify", _verify)
     g.add_node("critic", _critic)
-    g.add_edge(START, "teacher")
+    g.add_edge(START, first)
     g.add_edge("teacher", "verify")
     g.add_edge("student", "verify")
     return g.compile()

@@ -32,7 +32,6 @@ from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.dialogues.store import Store
 from tutorforge.errors import RuntimeFailure
-from tutorforge.llm.ratelimit import RateLimit
 from tutorforge.personas.loader import OverrideWarning, load_registry
 from tutorforge.subjects.discovery import PATH_ENV
 
@@ -48,15 +47,7 @@ def share_of(config: GenerateConfig, parts: int, k: int) -> GenerateConfig:
     if parts == 1:
         return config
     concurrency = config.concurrency // parts + (1 if k < config.concurrency % parts else 0)
-    limits = {
-        model: RateLimit(
-            requests_per_minute=limit.requests_per_minute / parts if limit.requests_per_minute else None,
-            tokens_per_minute=limit.tokens_per_minute / parts if limit.tokens_per_minute else None,
-        )
-        for model, limit in config.rate_limits.items()
-    }
-    budget = config.max_cost / parts if config.max_cost else None
-    return config.model_copy(update={"concurrency": concurrency, "rate_limits": limits, "max_cost": budget})
+    return config.divided(parts).model_copy(update={"concurrency": concurrency})
 
 
 class _Count:

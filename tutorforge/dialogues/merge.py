@@ -110,6 +110,7 @@ def _merge_one(store: Store, source: Path) -> MergeResult:
                 " WHERE s.run_id = main.runs.run_id) WHERE created_at > (SELECT s.created_at FROM src.runs s"
                 " WHERE s.run_id = main.runs.run_id)"
             )
+            conn.execute("INSERT OR IGNORE INTO main.run_parts SELECT * FROM src.run_parts")
             cols = ", ".join(_columns(store, "problems"))
             conn.execute(f"INSERT OR IGNORE INTO main.problems ({cols}) SELECT {cols} FROM src.problems")
             _settle_duplicates(store, result)

@@ -5,8 +5,14 @@ A run's `mix` holds up to five tables of name -> weight (`[mix.teacher]`, `[mix.
 random stream: a subject (when subjects are mixed), a problem family of that subject, then a teacher, a
 student and a critic among the personas that teach that subject. Family and persona weights are relative
 within the drawn subject. Names are drawn in sorted order, so the order a file lists them in does not
-matter (the run id does not depend on it either). A run without mixtures draws exactly as it always did:
-uniformly, so older runs resume with the same dialogues.
+matter (the run id does not depend on it either). A run without mixtures draws uniformly.
+
+Pairing: the student is drawn before the problem, and a student holding misconceptions gets a problem
+from a family that carries one of them (the family weights kept among those families), drawn again a
+few times until the problem's steps carry it; `Draw.misconception` is the one that can show. A student
+whose misconceptions no family of the run carries is left out of an unweighted draw; one a mixture or
+`--student` forces is kept, with a `PairingWarning`. Problems from a file are taken as they come, and the
+student is drawn again a few times until it fits.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from __future__ import annotations
 import bisect
 import math
 import random
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
@@ -25,6 +32,28 @@ from tutorforge.problems.generators import families_for, sample_problem
 from tutorforge.problems.model import Problem
 
 ROLES = ("teacher", "student", "critic")
+SLIP = "arithmetic-slip"  # a slip, not a misconception a problem can be chosen for
+_REDRAWS = 6  # problems (or, for a problems file, students) drawn at most until the pairing fits
+_PROBE = 6  # problems generated per family at setup to learn which misconceptions it carries
+
+
+class PairingWarning(UserWarning):
+    """A forced student whose misconceptions cannot show on any problem of the run."""
+
+
+class Draw(NamedTuple):
+    """What one dialogue is about."""
+
+    subject: str
+    problem: Problem | None  # None when problems come from a file
+    teacher: str
+    student: str
+    critic: str
+
+
+def carried(problem: Problem) -> set[str]:
+    """The misconceptions the problem's reference steps carry a variant for."""
+    return {m for step in problem.steps for m in step.variants}
 
 
 def _weight(value: float) -> float:
@@ -129,21 +158,98 @@ class Mixture:
             _check_known(families, catalogs, None)
             _check_known(mix.family, catalogs, ("mix", "family"))
         self.problems: dict[str, DrawProblem] = {}
+        self.paired: dict[str, _PairedProblems] = {}
         if generate_problems:
             self.problems = {s: _problem_draw(s, catalogs[s], families, mix.family) for s in subjects}
+            self.paired = {s: _PairedProblems(catalogs[s], families, mix.family) for s in subjects}
+        self.held = {
+            p.name: frozenset(p.student.misconceptions) - {SLIP} for p in registry.by_role("student")
+        }
         self.personas: dict[str, dict[str, Choice]] = {
             role: _persona_choices(registry, role, chosen.get(role), getattr(mix, role), subjects)
             for role in ROLES
         }
+        if generate_problems:
+            self._pair_students(forced=bool(chosen.get("student") or mix.student))
         self.default_subject = subject
 
-    def draw(self, rng: random.Random) -> tuple[str, Problem | None, str, str, str]:
-        """(subject, problem or None when problems come from a file, teacher, student, critic)."""
+    def _pair_students(self, *, forced: bool) -> None:
+        """Leave out of unweighted draws the students whose misconceptions cannot show in this run; warn
+        about forced ones."""
+        for s, choice in self.personas["student"].items():
+            shows = self.paired[s].shows
+            misfits = [n for n in choice.names if self.held.get(n) and not self.held[n] & shows]
+            if forced:
+                for name in misfits:
+                    warnings.warn(
+                        f"student {name}: none of its misconceptions ({', '.join(sorted(self.held[name]))}) "
+                        f"can show on the problems of subject {s!r} in this run",
+                        PairingWarning,
+                        stacklevel=2,
+                    )
+            elif misfits and len(misfits) < len(choice.names):
+                self.personas["student"][s] = Uniform([n for n in choice.names if n not in misfits])
+
+    def draw(self, rng: random.Random, problem: Problem | None = None) -> Draw:
+        """The dialogue's subject, problem (None when problems come from a file and `problem` is not
+        given) and personas. With `problem` (from a file), the student is drawn to fit it."""
         subject = self.subjects.draw(rng) if self.subjects else self.default_subject
-        draw_problem = self.problems.get(subject)
-        problem = draw_problem(rng) if draw_problem else None
-        teacher, student, critic = (self.personas[role][subject].draw(rng) for role in ROLES)
-        return subject, problem, teacher, student, critic
+        teacher = self.personas["teacher"][subject].draw(rng)
+        students = self.personas["student"][subject]
+        student = students.draw(rng)
+        if problem is not None:
+            for _ in range(_REDRAWS):
+                if not self.held.get(student) or self.held[student] & carried(problem):
+                    break
+                student = students.draw(rng)
+        elif subject in self.problems:
+            held = self.held.get(student, frozenset())
+            problem = self.paired[subject].draw(rng, held) if held else None
+            problem = problem or self.problems[subject](rng)
+        critic = self.personas["critic"][subject].draw(rng)
+        return Draw(subject, problem, teacher, student, critic)
+
+    def misconception(self, rng: random.Random, student: str, problem: Problem) -> str:
+        """The student's misconception drawn to show on the problem ("" when none can)."""
+        shows = sorted(self.held.get(student, frozenset()) & carried(problem))
+        return shows[rng.randrange(len(shows))] if shows else ""
+
+
+class _PairedProblems:
+    """Problems of one subject drawn for a student's misconceptions: which family carries which (learnt
+    from a few problems per family at setup) and the run's family weights."""
+
+    def __init__(
+        self, catalog: Mapping[str, DrawProblem], families: Sequence[str], weights: Mapping[str, float]
+    ) -> None:
+        self.catalog = catalog
+        if weights:
+            self.weights = {f: w for f, w in weights.items() if f in catalog and w > 0}
+        else:
+            self.weights = dict.fromkeys([f for f in families if f in catalog] or catalog, 1.0)
+        self.carries = {
+            f: frozenset().union(
+                *(carried(catalog[f](random.Random(f"pairing:{f}:{k}"))) for k in range(_PROBE))
+            )
+            for f in sorted(self.weights)
+        }
+        self.shows: frozenset[str] = frozenset().union(*self.carries.values())
+        self._choices: dict[frozenset[str], Weighted | None] = {}
+
+    def draw(self, rng: random.Random, held: frozenset[str]) -> Problem | None:
+        """A problem whose steps carry one of `held`, if the run's families allow it (else None)."""
+        choice = self._choices.get(held)
+        if held not in self._choices:
+            fit = {f: w for f, w in self.weights.items() if self.carries[f] & held}
+            choice = self._choices[held] = Weighted(fit) if fit else None
+        if choice is None:
+            return None
+        problem = None
+        for _ in range(_REDRAWS):
+            problem = self.catalog[choice.draw(rng)](rng)
+            if held & carried(problem):
+                break
+        return problem
 
 
 def _catalog(subject: str, mixed: bool) -> Mapping[str, DrawProblem]:

@@ -77,6 +77,8 @@ class DialogueRecord:
     started_at: float = 0.0
     finished_at: float = 0.0
     usage: dict = field(default_factory=dict)
+    # how the dialogue was set up: student_name, misconception (the one drawn to show, or ""), opening
+    meta: dict = field(default_factory=dict)
 
     def verdict_summary(self) -> dict:
         """Counts of turn statuses and flag kinds."""

@@ -5,7 +5,7 @@ mixtures, per-role models and per-model rate limits. Flags given on the command 
 n = 10000
 seed = 7
 max_turns = 16
-db = "corpus.db"            # also: out, format, shard ("I/N")
+db = "corpus.db"            # also: out, format, shard ("I/N" or "auto"), limits_per_shard
 model = "gpt-4.1-mini"      # every role, unless [models] names the role's own
 
 [models]

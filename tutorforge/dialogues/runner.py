@@ -13,19 +13,21 @@ from tutorforge import verifiers
 from tutorforge.dialogues.agents import Agents, DialogueView
 from tutorforge.dialogues.config import GenerateConfig, dialogue_id
 from tutorforge.dialogues.graph import DialogueRun, build_graph, recursion_limit
-from tutorforge.dialogues.mixture import Mixture
+from tutorforge.dialogues.mixture import SLIP, Mixture
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import CALL_LOG
 from tutorforge.llm.failures import CallFailed
 from tutorforge.personas.loader import PersonaRegistry
+from tutorforge.personas.names import student_name
 from tutorforge.problems.model import Problem
 from tutorforge.review.policy import apply_policy
 from tutorforge.verifiers.types import TurnVerdict, VerifyContext
 
 
 class Plan(NamedTuple):
-    """What dialogue `index` is about, drawn from its own random stream."""
+    """What dialogue `index` is about, drawn from its own random stream: the problem and personas, the
+    misconception that can show ("" when none), how it opens (tutor | attempt), the student's name."""
 
     rng: random.Random
     subject: str
@@ -33,6 +35,9 @@ class Plan(NamedTuple):
     teacher: str
     student: str
     critic: str
+    misconception: str
+    opening: str
+    student_name: str
 
 
 class DialogueFactory:
@@ -52,7 +57,7 @@ class DialogueFactory:
         self.run_id = config.run_id()
         self.registry = registry
         self.agents = agents
-        self.graph = build_graph()
+        self.graphs = {"tutor": build_graph("teacher"), "attempt": build_graph("student")}
         self.problems = list(problems) if problems is not None else load_problem_file(config)
         chosen = {"teacher": config.teacher, "student": config.student, "critic": config.critic}
         self.mixture = Mixture(
@@ -64,14 +69,24 @@ class DialogueFactory:
             generate_problems=not self.problems,
         )
         self.verify_in_thread = verify_in_thread
+        self.writes_attempts = getattr(agents, "writes_attempts", False)
+        if config.opening == "attempt" and not self.writes_attempts:
+            raise BadInput(
+                f"opening = attempt: the {config.backend} backend does not write student attempts yet"
+            )
 
     def plan(self, index: int) -> Plan:
         """The dialogue's random stream, subject, problem and personas."""
         rng = random.Random(f"{self.config.seed}:{index}")
-        subject, problem, teacher, student, critic = self.mixture.draw(rng)
-        if problem is None:
-            problem = self.problems[index % len(self.problems)]
-        return Plan(rng, subject, problem, teacher, student, critic)
+        given = self.problems[index % len(self.problems)] if self.problems else None
+        subject, problem, teacher, student, critic = self.mixture.draw(rng, given)
+        misconception = self.mixture.misconception(rng, student, problem)
+        opening = self.config.opening
+        if opening == "auto":
+            opening = "attempt" if misconception and self.writes_attempts else "tutor"
+        return Plan(
+            rng, subject, problem, teacher, student, critic, misconception, opening, student_name(rng)
+        )
 
     async def _verify(self, text: str, role: str, ctx: VerifyContext) -> TurnVerdict:
         timeout = self.config.verify_timeout
@@ -81,7 +96,8 @@ class DialogueFactory:
 
     async def run(self, index: int) -> DialogueRecord:
         """Run dialogue `index` to its end and return the finished record (status failed on an error)."""
-        rng, subject, problem, t_name, s_name, c_name = self.plan(index)
+        plan = self.plan(index)
+        rng, subject, problem, t_name, s_name, c_name = plan[:6]
         teacher, student, critic = (self.registry.get(n) for n in (t_name, s_name, c_name))
         cfg = self.config
         record = DialogueRecord(
@@ -97,8 +113,25 @@ class DialogueFactory:
             models={role: cfg.models.get(role, "") for role in ("teacher", "student", "critic")},
             seed=cfg.seed,
             started_at=time.time(),
+            meta={
+                "student_name": plan.student_name,
+                "misconception": plan.misconception,
+                "held": sorted(set(student.student.misconceptions) - {SLIP}),
+                "opening": plan.opening,
+            },
         )
-        view = DialogueView(problem, teacher, student, critic, record.turns, rng, cfg.max_turns)
+        view = DialogueView(
+            problem,
+            teacher,
+            student,
+            critic,
+            record.turns,
+            rng,
+            cfg.max_turns,
+            opening=plan.opening,
+            misconception=plan.misconception,
+            student_name=plan.student_name,
+        )
         vctx = VerifyContext(
             problem.statement,
             problem.answer,
@@ -110,7 +143,7 @@ class DialogueFactory:
         made: list[dict] = []
         log = CALL_LOG.set(made)
         try:
-            await self.graph.ainvoke(
+            await self.graphs[plan.opening].ainvoke(
                 {"run": run}, config={"recursion_limit": recursion_limit(cfg.max_turns, cfg.max_revisions)}
             )
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -133,6 +166,8 @@ class DialogueFactory:
             critic_unparseable=run.critic_unparseable,
             audit_rate=cfg.audit_rate,
             review_unverifiable=cfg.review_unverifiable,
+            reveal_policy=teacher.teacher.reveal_policy,
+            exclude=cfg.pedagogy_review == "exclude",
         )
         return record
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutorforge.review.policy import priority_sql
 
 APP = "tutorforge"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 # Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
 # (pending complete dialogues in priority order) as a partial index.
@@ -19,6 +19,19 @@ _REVIEW_DDL: tuple[str, ...] = (
     )""",
     f"""CREATE INDEX IF NOT EXISTS dialogues_queue ON dialogues ({priority_sql()}, run_id, idx)
         WHERE review_status = 'pending' AND status = 'complete'""",
+)
+
+# How a run was spread: one row per `generate` command that worked on it (its shard, or '' for the whole
+# run; when it ran; the dialogues it saved). Merging shards brings their rows along.
+_PARTS_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS run_parts (
+        run_id TEXT NOT NULL,
+        shard TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        finished_at REAL NOT NULL,
+        saved INTEGER NOT NULL,
+        PRIMARY KEY (run_id, shard, started_at)
+    )""",
 )
 
 # Every statement is idempotent, so two processes creating the same file at once cannot clash.
@@ -67,6 +80,7 @@ DDL: tuple[str, ...] = (
         started_at REAL NOT NULL,
         finished_at REAL NOT NULL,
         usage_json TEXT NOT NULL,
+        meta_json TEXT NOT NULL DEFAULT '{}',
         UNIQUE (run_id, idx)
     )""",
     # export pages and the review queue: filter on review_status, walk in (run_id, idx) order
@@ -82,6 +96,8 @@ DDL: tuple[str, ...] = (
         flags_json TEXT NOT NULL,
         critic_json TEXT NOT NULL,
         work_json TEXT NOT NULL,
+        move TEXT NOT NULL DEFAULT '',
+        target TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (dialogue_id, turn_index)
     )""",
     """CREATE TABLE IF NOT EXISTS drafts (
@@ -135,15 +151,27 @@ DDL: tuple[str, ...] = (
         finish_reason TEXT NOT NULL,
         cache_hit INTEGER NOT NULL,
         response_id TEXT NOT NULL,
-        created_at REAL NOT NULL
+        created_at REAL NOT NULL,
+        price_source TEXT NOT NULL DEFAULT ''
     )""",
     "CREATE INDEX IF NOT EXISTS llm_calls_by_dialogue ON llm_calls (dialogue_id)",
     *_REVIEW_DDL,
+    *_PARTS_DDL,
 )
 
 # Statements that take a database from version k (the key) to k + 1, run in one transaction.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE reviews ADD COLUMN undoes INTEGER REFERENCES reviews (id)", *_REVIEW_DDL),
-    # 3: the queue orders by a reason's code (`unverifiable: claim timed out` is `unverifiable`)
-    2: ("DROP INDEX IF EXISTS dialogues_queue", _REVIEW_DDL[-1]),
+    # who priced each LLM call (override, genai-prices, or '' when unpriced); how each run was spread
+    2: ("ALTER TABLE llm_calls ADD COLUMN price_source TEXT NOT NULL DEFAULT ''", *_PARTS_DDL),
+    # teacher moves and their targets; how a dialogue was set up; the queue index over the new reasons
+    3: (
+        "ALTER TABLE turns ADD COLUMN move TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE turns ADD COLUMN target TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE dialogues ADD COLUMN meta_json TEXT NOT NULL DEFAULT '{}'",
+        "DROP INDEX IF EXISTS dialogues_queue",
+        *_REVIEW_DDL,
+    ),
+    # the queue orders by a reason's code (`unverifiable: claim timed out` is `unverifiable`)
+    4: ("DROP INDEX IF EXISTS dialogues_queue", _REVIEW_DDL[-1]),
 }

@@ -41,6 +41,7 @@ CALL_SPEC: tuple[tuple[str, type, object], ...] = (
     ("latency_s", float, 0.0),
     ("cost_usd", float, 0.0),
     ("priced", bool, False),
+    ("price_source", str, ""),
     ("status", str, "ok"),
     ("attempts", int, 1),
     ("error", str, ""),
@@ -101,6 +102,7 @@ _DIALOGUE_COLS = (
     "started_at",
     "finished_at",
     "usage_json",
+    "meta_json",
 )
 _PROBLEM_COLS = (
     "problem_id",
@@ -126,6 +128,8 @@ _TURN_COLS = (
     "flags_json",
     "critic_json",
     "work_json",
+    "move",
+    "target",
 )
 _DRAFT_COLS = ("turn_index", "text", "status", "claims", "flags_json", "critic_json")
 _LABEL_COLS = ("turn_index", "role", "kind", "misconception", "detail")
@@ -136,8 +140,8 @@ _INSERT_PROBLEM = (
     " answer=excluded.answer, unknowns_json=excluded.unknowns_json, answer_unit=excluded.answer_unit,"
     " steps_json=excluded.steps_json, meta_json=excluded.meta_json"
 )
-_INSERT_DIALOGUE = f"INSERT INTO dialogues VALUES ({_marks(21)})"
-_INSERT_TURN = "INSERT INTO turns VALUES (?,?,?,?,?,?,?,?,?,?)"
+_INSERT_DIALOGUE = f"INSERT INTO dialogues VALUES ({_marks(22)})"
+_INSERT_TURN = f"INSERT INTO turns VALUES ({_marks(12)})"
 _INSERT_DRAFT = "INSERT INTO drafts VALUES (?,?,?,?,?,?,?,?)"
 _INSERT_LABEL = "INSERT INTO generator_labels VALUES (?,?,?,?,?,?)"
 _INSERT_CALL = (
@@ -250,6 +254,26 @@ class Store:
             }
             for run_id, created, config, seed, versions in rows
         }
+
+    def record_part(self, run_id: str, shard: str, started_at: float, saved: int) -> None:
+        """Record that one `generate` command worked on the run (its shard "I/N", or "" for the whole run)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO run_parts VALUES (?,?,?,?,?)",
+                (run_id, shard, started_at, time.time(), int(saved)),
+            )
+
+    def run_parts(self) -> dict[str, list[dict]]:
+        """run_id -> the commands that worked on it ({shard, started_at, finished_at, saved}), in order."""
+        parts: dict[str, list[dict]] = {}
+        rows = self.conn.execute(
+            "SELECT run_id, shard, started_at, finished_at, saved FROM run_parts ORDER BY run_id, started_at"
+        )
+        for run_id, shard, started, finished, saved in rows:
+            parts.setdefault(run_id, []).append(
+                {"shard": shard, "started_at": started, "finished_at": finished, "saved": saved}
+            )
+        return parts
 
     def done_indices(self, run_id: str) -> set[int]:
         """Indices of the run's complete dialogues (failed ones are to be redone)."""
@@ -526,8 +550,10 @@ def _turns(turn_rows: Sequence[tuple], draft_rows: Sequence[tuple]) -> list[Turn
             by_turn.get(index, []),
             _loads(critic),
             _loads(work),
+            move,
+            target,
         )
-        for index, role, text, act, status, claims, flags, critic, work in turn_rows
+        for index, role, text, act, status, claims, flags, critic, work, move, target in turn_rows
     ]
 
 
@@ -592,6 +618,7 @@ class _Rows:
                 float(r.started_at),
                 float(r.finished_at),
                 _json(usage, "{}"),
+                _json(r.meta, "{}"),
             )
         )
         for t in r.turns:
@@ -608,6 +635,8 @@ class _Rows:
                     _json([f.to_dict() for f in v.flags], "[]"),
                     _json(t.critic, "{}"),
                     _json(t.work, "{}"),
+                    t.move,
+                    t.target,
                 )
             )
             for n, d in enumerate(t.drafts):

@@ -153,7 +153,7 @@ def make_backend(name: str, base_url: str | None = None) -> SDKBackend:
 
 def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> LLMAgents:
     """LLM agents for a `generate` run: one backend, a model per role, the response cache in `cache_path`
-    (the corpus database), prices from the built-in table and `config.pricing`, `config.max_cost`, and the
+    (the corpus database), prices from `config.pricing` then genai-prices, `config.max_cost`, and the
     client-side `config.rate_limits` per model."""
     backend = make_backend(config.backend, config.base_url)
     roles = {}

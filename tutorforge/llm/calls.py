@@ -3,7 +3,9 @@
 The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are ours alone. A call:
 
 1. looks the request up in the response cache (a hit is free);
-2. refuses to start (BudgetReached) once the calls so far cost `budget` USD or more;
+2. refuses to start (BudgetReached) when the calls so far, plus the most the calls in flight and this one
+   can cost (every prompt byte a token, every allowed output token used), would pass `budget` USD, so a
+   budget is not overrun by the calls in flight (only a retried unusable reply can add to its call);
 3. tries up to `RetryPolicy.attempts` times, each attempt first waiting for the model's client-side rate
    limit (`ratelimit.RateLimiter`), then bounded by `RetryPolicy.timeout`; 408, 429, 5xx
    and 529 replies, timeouts, connection errors and malformed responses are retried after an exponential
@@ -15,8 +17,9 @@ The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are o
    `CallFailed` carrying the record of the failed call.
 
 Call record fields: backend, model, role, input_tokens, output_tokens, cached_tokens, latency_s, cost_usd,
-priced, status (ok | retried | failed), attempts, error, issues (what went wrong on the way, in order),
-finish_reason, cache_hit, response_id. Errors are scrubbed of keys.
+priced, price_source (override | genai-prices | "" when unpriced or a cache hit), status (ok | retried |
+failed), attempts, error, issues (what went wrong on the way, in order), finish_reason, cache_hit,
+response_id. Errors are scrubbed of keys.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class _Attempts:
     finish_reason: str = ""
     response_id: str = ""
     model: str = ""
+    hold: float = 0.0  # USD reserved under the budget until the call is recorded
 
     def add(self, reply: Reply) -> None:
         for name in ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens"):
@@ -100,12 +104,29 @@ class Caller:
         self.policy = policy or RetryPolicy()
         self.budget = budget
         self.spent = 0.0
+        self.held = 0.0  # the most the calls in flight can still cost
+        self.refused = False
         self._rng = random.Random(seed)
 
     @property
     def over_budget(self) -> bool:
-        """True once the calls made so far cost `budget` USD or more."""
-        return self.budget is not None and self.spent >= self.budget
+        """True once the calls made so far cost `budget` USD or more, or a call was refused for the budget."""
+        return self.budget is not None and (self.refused or self.spent >= self.budget)
+
+    def _hold(self, target: RoleModel, messages: list[Message]) -> float:
+        """Reserve the most this call can cost under the budget (BudgetReached when it does not fit)."""
+        if self.budget is None:
+            return 0.0
+        prompt = sum(len(m.content.encode()) + 8 for m in messages)  # a token is at least one byte
+        worst = self.prices.cost(target.model, Usage(input_tokens=prompt, output_tokens=target.max_tokens))
+        hold = worst[0] if worst else 0.0
+        if self.spent + self.held + hold > self.budget:
+            self.refused = True
+            raise BudgetReached(
+                f"the budget of ${self.budget:g} is spent (${self.spent:.4f}, ${self.held:.4f} in flight)"
+            )
+        self.held += hold
+        return hold
 
     async def call(
         self,
@@ -141,9 +162,8 @@ class Caller:
                 state.response_id, state.model = hit["response_id"], hit["model"]
                 record = self._record(role, target, state, started, "ok", cache_hit=True)
                 return hit["text"], record
-        if self.over_budget:
-            raise BudgetReached(f"the budget of ${self.budget:g} is spent (${self.spent:.4f})")
-        state = _Attempts()
+        hold = self._hold(target, messages)
+        state = _Attempts(hold=hold)
         while True:
             state.count += 1
             retry_after: float | None = None
@@ -206,8 +226,10 @@ class Caller:
         *,
         cache_hit: bool = False,
     ) -> dict:
-        cost = None if cache_hit else self._cost(target.model, state)
-        self.spent += cost or 0.0
+        priced = None if cache_hit else self._cost(target.model, state)
+        cost, source = priced or (0.0, "")
+        self.spent += cost
+        self.held -= state.hold
         record = {
             "backend": target.backend.name,
             "model": target.model,
@@ -216,8 +238,9 @@ class Caller:
             "output_tokens": state.usage.output_tokens,
             "cached_tokens": state.usage.cached_tokens,
             "latency_s": round(time.monotonic() - started, 4),
-            "cost_usd": round(cost or 0.0, 8),
-            "priced": cache_hit or cost is not None,
+            "cost_usd": round(cost, 8),
+            "priced": cache_hit or priced is not None,
+            "price_source": source,
             "status": status,
             "attempts": state.count,
             "error": state.error,
@@ -230,8 +253,9 @@ class Caller:
             log.append(record)
         return record
 
-    def _cost(self, model: str, state: _Attempts) -> float | None:
-        """USD for the attempts, priced as the requested model, else as the model the server named."""
+    def _cost(self, model: str, state: _Attempts) -> tuple[float, str] | None:
+        """(USD, price source) for the attempts, priced as the requested model, else as the model the
+        server named."""
         cost = self.prices.cost(model, state.usage)
         if cost is None and state.model and state.model != model:
             cost = self.prices.cost(state.model, state.usage)

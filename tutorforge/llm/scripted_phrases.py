@@ -2,8 +2,15 @@
 
 A turn is composed from several banks (e.g. praise + restatement + next question), so the number of
 distinct turns grows with the product of the bank sizes. Fields: {name} the student's display name,
-{teacher} the teacher's, {problem}, {ask}, {claim}, {text}, {answer}, {explanation}, {hint}.
-Persona files can add phrasings per act under `[style.phrases]`.
+{teacher} the teacher's, {problem}, {ask}, {claim}, {text}, {answer}, {explanation}, {hint}; the
+move banks also {wrong} (the student's wrong claim), {got} (its wrong value), {left} (what it computed).
+A phrase may offer alternatives in square brackets, `[Good|Nice|Right]`, one drawn each time it is
+said (an empty alternative says nothing). Persona files can add phrasings per act under `[style.phrases]`.
+
+`TEACHER` holds each voice's own acts; `MOVES` the acts every voice shares (diagnosis, contradiction,
+slips, answers to questions), `CONTRADICT` the contradiction a teacher shows for each misconception;
+`STUDENT` each student voice's acts, `STUDENT_COMMON` the shared ones, and `EXPLAIN` / `REALISE` what a
+student holding a misconception says to defend it and, once shown a contradiction, what it now sees.
 """
 
 from __future__ import annotations
@@ -11,76 +18,68 @@ from __future__ import annotations
 TEACHER: dict[str, dict[str, list[str]]] = {
     "socratic": {
         "open": [
-            "Hi {name}. Let's read it together: {problem} {ask}",
-            "Hello {name}! Here is today's problem. {problem} Before we compute anything: {ask}",
-            "Let's think about this one, {name}. {problem} {ask}",
-            "{name}, take a look at this: {problem} What do we know, and what do we need? {ask}",
-            "Good to see you, {name}. Our problem: {problem} Let's start with a question. {ask}",
-            "Here's a problem for us, {name}: {problem} Where would you begin? {ask}",
+            "[Hi|Hello|Hey] {name}. [Let's read it together|Let's read this one together|Read this with "
+            "me]: {problem} {ask}",
+            "[Hello|Hi] {name}! [Here is|Here's] [today's|our] problem. {problem} [Before we compute "
+            "anything|Before any numbers|First, a question]: {ask}",
+            "Let's [think about|think through|work on] this one, {name}. {problem} {ask}",
+            "{name}, [take a look at|have a look at|read] this: {problem} What do we know, and what do we "
+            "[need|want|have to find]? {ask}",
+            "[Good to see you|Nice to see you|Welcome back], {name}. Our problem: {problem} Let's "
+            "[start|begin] with a question. {ask}",
+            "[Here's|Here is] a problem for us, {name}: {problem} Where would you [begin|start]? {ask}",
         ],
         "praise": [
-            "Good.",
-            "Yes.",
-            "That works.",
-            "Right.",
-            "Nice reasoning.",
-            "Okay, that holds up.",
-            "Good thinking, {name}.",
+            "[Good|Yes|Right|Okay|Mm-hm].",
+            "That [works|holds up|makes sense].",
+            "[Nice|Good|Careful] [reasoning|thinking].",
+            "[Okay|Alright], that [holds up|checks out|is sound].",
+            "[Good|Nice|Sound] [thinking|work], {name}.",
+            "You [reasoned that through|thought that through|worked that out] [well|carefully|yourself].",
+            "[Yes|Right], and you [found|worked out|saw] that [yourself|on your own|without help].",
         ],
         "restate": [
             "So {claim}.",
-            "We have {claim}.",
-            "Indeed, {claim}.",
+            "[We have|That gives us|So we know] {claim}.",
+            "[Indeed|Yes|Exactly], {claim}.",
             "",
             "",
         ],
         "next": [
-            "Now, {ask}",
-            "Next question: {ask}",
-            "What comes after that? {ask}",
-            "Let's keep going. {ask}",
+            "[Now|So|Next], {ask}",
+            "[Next question|Here's the next question|A new question]: {ask}",
+            "What [comes after that|follows from that|does that give us]? {ask}",
+            "Let's [keep going|go on|continue]. {ask}",
             "{ask}",
-            "Then, {ask}",
+            "[Then|And then|From there], {ask}",
         ],
         "hint_lead": [
-            "Hmm, let's check that.",
-            "Are you sure about that step?",
-            "Let's slow down for a moment.",
-            "Interesting. Let's test it.",
-            "Not quite.",
-            "Let me ask you something about that.",
-        ],
-        "hint_generic": [
-            "Can you redo the calculation one piece at a time?",
-            "What do you get if you check each operation separately?",
-            "If you work it out again carefully, do you get the same number?",
-            "Which operation did you do first, and was that the right one?",
-            "How could you check whether that result is reasonable?",
-        ],
-        "hint_close": [
-            "{ask}",
-            "So, once more: {ask}",
-            "Try again: {ask}",
-            "With that in mind, {ask}",
-            "What do you get now?",
+            "[Hmm|Okay], let's [check|test|look at] that.",
+            "[Are you sure|How sure are you] about that [step|line|result]?",
+            "Let's [slow down|pause|stop] for a moment.",
+            "[Interesting|Hmm, interesting]. Let's [test|check] it.",
+            "[Not quite|Not yet|Almost, but not quite].",
+            "Let me ask you something about that [step|line|result].",
         ],
         "ask_final": [
-            "So what is the answer to the original question?",
-            "Putting it all together, what is your final answer?",
-            "What does that tell us about what the problem asked?",
-            "Can you state the final answer?",
+            "So what is the answer to the [original|whole|first] question?",
+            "[Putting|Putting it] all together, what is your [final|whole] answer?",
+            "What does that tell us about what the problem [asked|wants|asks for]?",
+            "Can you [state|give|say] the final answer[|, {name}]?",
             "So what should we answer, {name}?",
+            "[And|So] what does the problem [want|ask for] in the end?",
         ],
         "close": [
-            "Exactly. You reasoned your way there yourself.",
-            "Yes, that answers the question. Well reasoned, {name}.",
-            "That's it. Notice how each question led to the next step.",
-            "Correct. Can you see why each step was needed?",
-            "Right, and you found every step on your own.",
-            "Yes. Good work asking yourself the right questions.",
+            "[Exactly|Yes|Right]. You reasoned your way there [yourself|on your own].",
+            "[Yes|Right], that answers the question. [Well reasoned|Nicely reasoned|Good thinking], {name}.",
+            "That's it. [Notice|See] how each question led to the next step.",
+            "[Correct|Right]. Can you see why each step was [needed|there]?",
+            "Right, and you found every step [on your own|yourself].",
+            "Yes. [Good|Nice] work asking yourself the right questions[|, {name}].",
+            "[That's the answer|That's correct], {name}. What was the [hardest|trickiest] step for you?",
         ],
         "reveal": [
-            "Let me show this step: {text}",
+            "Let me [show|work] this step: {text}",
             "Here is how this step goes: {text}",
             "Let's look at it together: {text}",
             "I'll walk through this one: {text}",
@@ -89,72 +88,63 @@ TEACHER: dict[str, dict[str, list[str]]] = {
     },
     "explain": {
         "open": [
-            "Hi {name}. Here's the problem: {problem} I'll guide you step by step. {ask}",
-            "Let's solve this one together, {name}. {problem} First step: {ask}",
-            "Today's problem, {name}: {problem} We'll break it into steps. {ask}",
+            "[Hi|Hello] {name}. Here's the problem: {problem} I'll guide you step by step. {ask}",
+            "Let's solve this one together, {name}. {problem} [First step|Step one|To start]: {ask}",
+            "[Today's problem|Our problem today|This one], {name}: {problem} We'll break it into steps. "
+            "{ask}",
             "Here is what we're working on: {problem} The first thing to work out: {ask}",
-            "Okay {name}, read this carefully: {problem} Start here: {ask}",
+            "Okay {name}, read this carefully: {problem} [Start here|Begin here|First]: {ask}",
             "{problem} Let's set it up, {name}. {ask}",
         ],
         "praise": [
-            "Correct.",
-            "That's right.",
-            "Yes, exactly.",
-            "Well done.",
-            "Good, that's the right method.",
+            "[Correct|Right|Good].",
+            "That's [right|correct].",
+            "Yes, [exactly|that's it].",
+            "[Well done|Good work|Nicely done].",
+            "Good, that's the right [method|approach|idea].",
             "Right you are, {name}.",
+            "[That's|This is] [correct|right], and [neatly|clearly|cleanly] [done|written].",
         ],
         "restate": [
             "Indeed {claim}.",
             "Yes: {claim}.",
             "So we have {claim}.",
-            "Writing it out: {claim}.",
-            "Good, {claim}.",
+            "Writing it [out|down|in full]: {claim}.",
+            "[Good|Fine], {claim}.",
+            "",
         ],
         "next": [
-            "Next step: {ask}",
-            "Now, {ask}",
-            "The next thing to find: {ask}",
-            "Moving on: {ask}",
-            "Then: {ask}",
-            "Let's continue. {ask}",
+            "[Next step|Step two|The next step]: {ask}",
+            "[Now|Next], {ask}",
+            "The next thing to [find|work out|compute]: {ask}",
+            "[Moving on|Onward|On to the next part]: {ask}",
+            "[Then|After that]: {ask}",
+            "Let's [continue|carry on]. {ask}",
         ],
         "hint_lead": [
-            "That's not right yet.",
-            "Let's look at that step again.",
-            "There is a mistake in that step.",
+            "That's not [right|correct] yet.",
+            "Let's look at that step [again|once more].",
+            "There is a [mistake|problem|slip] in that step.",
             "Not quite, {name}.",
-            "Close, but that step has an error.",
+            "[Close|Nearly], but that step has an error.",
             "Let me explain what went wrong.",
         ],
-        "hint_generic": [
-            "Work the calculation again carefully, one operation at a time.",
-            "Recompute that result slowly; a small slip crept in.",
-            "Check the arithmetic: write each part on its own line.",
-            "Go back over the calculation and verify each number.",
-            "Redo that computation; the method is fine but the number is off.",
-        ],
-        "hint_close": [
-            "Try it again: {ask}",
-            "Now have another go. {ask}",
-            "{ask}",
-            "Can you redo it? {ask}",
-            "Let's see it once more. {ask}",
-        ],
         "ask_final": [
-            "Now state the final answer to the problem.",
+            "Now [state|give] the final answer to the problem.",
             "So what is the final answer?",
-            "Write down the answer to the original question.",
+            "[Write down|Now write] the answer to the original question.",
             "What is your final answer, {name}?",
             "Finish it off: what's the answer?",
+            "[Last thing|One more thing]: what do we answer?",
         ],
         "close": [
-            "That's the correct answer. Well done, {name}.",
+            "That's the correct answer. [Well done|Good work], {name}.",
             "Correct. That's the whole solution.",
             "Yes, that's right. You followed every step.",
-            "Exactly right. Good work today.",
+            "Exactly right. [Good work today|Nice work today|Good job].",
             "Correct. Remember the method for next time.",
             "That's it, {name}. The solution is complete.",
+            "[Right|Correct]. Keep this method in mind for [similar problems|the next one].",
         ],
         "reveal": [
             "Here is the step worked out: {text}",
@@ -167,20 +157,21 @@ TEACHER: dict[str, dict[str, list[str]]] = {
     "coach": {
         "open": [
             "Hey {name}! You've got this. Here's the problem: {problem} Let's start: {ask}",
-            "Hi {name}, great to work with you! {problem} No rush. {ask}",
+            "[Hi|Hello] {name}, great to work with you! {problem} No rush. {ask}",
             "Welcome, {name}! Ready for a challenge? {problem} First, {ask}",
             "Hello {name}! I know you can do this one. {problem} {ask}",
             "Let's do this together, {name}! {problem} To get going: {ask}",
             "Hi there {name}! Here we go: {problem} Take your time. {ask}",
         ],
         "praise": [
-            "Great job!",
-            "Awesome, well done!",
+            "[Great|Nice|Good] job!",
+            "[Awesome|Brilliant], well done!",
             "Nice work, {name}!",
-            "Brilliant!",
-            "You nailed that step!",
-            "Fantastic!",
-            "Super!",
+            "[Brilliant|Superb|Excellent]!",
+            "You nailed that [step|one]!",
+            "[Fantastic|Wonderful|Great]!",
+            "[Super|Lovely|Sweet]!",
+            "[See|Look], you [knew|had] that[!| all along!]",
         ],
         "restate": [
             "Yes, {claim}!",
@@ -194,7 +185,7 @@ TEACHER: dict[str, dict[str, list[str]]] = {
             "You're on a roll. {ask}",
             "Next up: {ask}",
             "Let's keep the momentum. {ask}",
-            "Now, {ask}",
+            "[Now|Okay], {ask}",
             "{ask}",
         ],
         "hint_lead": [
@@ -202,22 +193,8 @@ TEACHER: dict[str, dict[str, list[str]]] = {
             "Nice try, {name}, but let's take another look.",
             "Almost! There's a small slip.",
             "I like your thinking, but that step needs a fix.",
-            "Don't worry, mistakes help us learn. Let's check that step.",
+            "Don't worry, mistakes help us learn.",
             "Good attempt! Let's look again together.",
-        ],
-        "hint_generic": [
-            "Try the calculation again slowly; you know how to do it.",
-            "Double-check the arithmetic. I believe in you!",
-            "Take a breath and recompute that part.",
-            "Look at each number again; one of them went astray.",
-            "Give the calculation one more careful try.",
-        ],
-        "hint_close": [
-            "You can do it! {ask}",
-            "Have another go: {ask}",
-            "{ask}",
-            "Let's see what you get now. {ask}",
-            "Try once more: {ask}",
         ],
         "ask_final": [
             "You're almost there! What's the final answer?",
@@ -257,36 +234,38 @@ AFFIRM_WRONG: list[str] = [
 STUDENT: dict[str, dict[str, list[str]]] = {
     "hesitant": {
         "attempt": [
-            "Um, I think {claim}?",
-            "Maybe {claim}? I'm not totally sure.",
+            "[Um|Uh|Hmm], I think {claim}?",
+            "Maybe {claim}? I'm not [totally|really|completely] sure.",
             "Is it {claim}?",
-            "I tried it and got {claim}. Is that okay?",
-            "Hmm... {claim}, I think.",
+            "I tried it and got {claim}. Is that [okay|right|alright]?",
+            "[Hmm|Um]... {claim}, I think.",
             "I'm not sure, but {claim}?",
+            "[Would it be|Could it be] {claim}?",
         ],
         "fixed": [
             "Oh, I see now. {claim}.",
             "Oh! So {claim}?",
             "Wait, I think I get it: {claim}.",
             "Okay, let me redo it... {claim}.",
-            "Oh right, {claim}. Sorry.",
+            "Oh right, {claim}. [Sorry|Sorry about that].",
         ],
         "final": [
             "So... the answer is {answer}?",
             "I think the answer is {answer}.",
-            "Um, is the final answer {answer}?",
+            "[Um|Uh], is the final answer {answer}?",
             "So the answer would be {answer}, maybe?",
             "Then the answer is {answer}, I think.",
         ],
     },
     "confident": {
         "attempt": [
-            "Easy: {claim}.",
+            "[Easy|Simple|No problem]: {claim}.",
             "That's {claim}.",
             "{claim}. Done.",
-            "Okay, {claim}.",
+            "[Okay|Alright], {claim}.",
             "I've got it: {claim}.",
             "Sure, {claim}.",
+            "[Obviously|Clearly] {claim}.",
         ],
         "fixed": [
             "Right, my bad. {claim}.",
@@ -300,7 +279,7 @@ STUDENT: dict[str, dict[str, list[str]]] = {
             "So the answer is {answer}.",
             "Final answer: {answer}.",
             "That means the answer is {answer}.",
-            "Then the answer is {answer}. Easy.",
+            "Then the answer is {answer}. [Easy|Done|Simple].",
         ],
     },
     "terse": {
@@ -311,6 +290,7 @@ STUDENT: dict[str, dict[str, list[str]]] = {
             "So {claim}.",
             "Ok. {claim}",
             "Then {claim}.",
+            "[Got|Have] {claim}.",
         ],
         "fixed": [
             "{claim}.",
@@ -335,6 +315,7 @@ STUDENT: dict[str, dict[str, list[str]]] = {
             "I like this one! {claim}.",
             "Hmm, okay, so if I do it like this then {claim}.",
             "Alright, I wrote it down: {claim}.",
+            "[Ooh|Oh], [I know this|I can do this] one. {claim}.",
         ],
         "fixed": [
             "Ohh, I see what I did wrong! {claim}.",
@@ -352,3 +333,407 @@ STUDENT: dict[str, dict[str, list[str]]] = {
         ],
     },
 }
+
+# Acts every teacher voice shares. Each list is long so that a dialogue never repeats a sentence.
+MOVES: dict[str, list[str]] = {
+    # generic opening: the problem, then a general question
+    "open_generic": [
+        "[Hi|Hello|Hey] {name}. [Here's|Here is] our problem: {problem}",
+        "{problem} Take a moment to [read it|read it through|think about it], {name}.",
+        "[Hello|Hi] {name}! [Today's problem|Our problem today|Here's today's one]: {problem}",
+        "Let's look at this [together|one together], {name}. {problem}",
+        "[Here's|Here is] one for you, {name}: {problem}",
+        "{name}, read this one with me. {problem}",
+    ],
+    "open_question": [
+        "How would you [start|begin|go about it]?",
+        "Where would you [begin|start]?",
+        "What's the first thing you'd [work out|find|compute]?",
+        "What do you think the first step [is|should be]?",
+        "What would you do first?",
+        "[Any|Got any] ideas [how to start|where to begin]?",
+    ],
+    # probing: ask the student to explain the first wrong step of its own attempt or its last step
+    "diagnose": [
+        "How did you get {got} when you wrote {wrong}?",
+        "Can you walk me through how you got {got} in {wrong}?",
+        "What did you do to get {got} in your [work|working], where you have {wrong}?",
+        "Tell me how you got from {left} to {got}.",
+        "How did you work out {left}? You got {got}.",
+        "{name}, can you talk me through {wrong}? Where does the {got} come from?",
+        "Before we go on: can you explain your [step|line] {wrong} to me?",
+        "Could we start with your step {wrong}? What was your thinking there?",
+        "Can you explain how {left} became {got}?",
+        "What rule did you use for {wrong}?",
+        "[Thanks for showing your work|Thanks for the working|Thanks, that helps], {name}. [How did|Why "
+        "did] {left} [give|come to] {got}?",
+        "Can you [walk|take|talk] me through your [line|step] {wrong}, please?",
+    ],
+    # focus: point at the wrong step without asking why
+    "diagnose_focus": [
+        "Shall we go back to one line of your [work|working], {wrong}?",
+        "Everything before it is fine. Can you look again at {wrong}?",
+        "Look closely at {left}. Your result there was {got}.",
+        "Could you check the step {wrong} again?",
+        "Your first lines hold up. Where does {wrong} go off?",
+        "Can you put your finger on {wrong}?",
+        "[Thanks for|I can follow] your working, {name}. Can you [look at|check] {wrong} again?",
+    ],
+    # the whole attempt is right
+    "attempt_right": [
+        "I checked every line of your work and it holds up. What is your final answer?",
+        "Each step of yours is right. So what do you answer?",
+        "Your working is correct from start to end. State the answer for me.",
+        "No mistakes in those steps. What's the answer, then?",
+    ],
+    # a contradiction any misconception can be shown: check the result another way
+    "contradict": [
+        "If {wrong} were right, would checking {got} against the problem work out?",
+        "Let's test {got}: put it back into the problem. What do you notice?",
+        "Try a small case you know the answer to, using the same method. Does the method still work?",
+        "Estimate first: should {left} come out near {got}?",
+    ],
+    # an arithmetic slip: point at the computation (never a misconception)
+    "slip": [
+        "Check the arithmetic in {left}: is it really {got}?",
+        "Your method is right, but compute {left} once more.",
+        "The setup is fine. The slip is in {left}.",
+        "Recompute {left} carefully, {name}.",
+        "{got} is off for {left}. Work it out again slowly.",
+        "Only one thing is off: the value of {left}.",
+        "Everything is right except the number you got for {left}.",
+        "[Nearly|Almost] there: [just|only] {left} [needs|wants] [another look|a second look|checking].",
+    ],
+    "slip_probe": [
+        "What is {left}?",
+        "Can you work out {left} step by step?",
+        "If you do {left} on paper, what do you get?",
+        "How much is {left}, exactly?",
+        "[Say|Read] {left} out loud and compute it piece by piece. What comes out?",
+        "[Just|Quickly], what is {left} [again|once more]?",
+    ],
+    # a wrong final answer
+    "final_wrong": [
+        "Compare that with the result of your last step. Do they match?",
+        "Is that the quantity the question asks for?",
+        "Look at the value you just found. What does the question want in the end?",
+        "Check: does {got} answer what the problem asks?",
+        "Go back to the last line of your work. What did it give?",
+    ],
+    # probing after a correct step: ask the student to justify it
+    "justify": [
+        "Why does that work?",
+        "How do you know that step is allowed?",
+        "What made you choose that operation?",
+        "Can you say in words why {claim}?",
+        "Why did you do it that way, {name}?",
+        "Could you have done that step differently?",
+        "What does {got} stand for in the problem?",
+        "[How would|How could] you check that {got} is right?",
+        "[What|Which] part of the problem [told you|tells you] to do that?",
+    ],
+    # generic: acknowledge and leave the next step to the student
+    "next_generic": [
+        "[Okay|Alright|Good]. What would you do next?",
+        "[Alright|Okay], what comes next?",
+        "[Mm-hm|Uh-huh|Right]. Where do you go from here?",
+        "Go on[|, {name}].",
+        "And then?",
+        "[Okay|Fine|Good], keep going.",
+        "What's your next move[|, {name}]?",
+        "[Good|Nice], carry on.",
+        "[So|And] what [now|next]?",
+        "[Sounds good|Makes sense]. [What's next|Next]?",
+    ],
+    # answering a student's question (telling) and pointing at what it needs (focus)
+    "answer_rule": [
+        "Here is the rule you need. {explanation}",
+        "Good question. {explanation}",
+        "Let me tell you the key idea. {explanation}",
+        "That's worth asking. {explanation}",
+    ],
+    "answer_point": [
+        "Use the result you found in the step before: {prev}.",
+        "You already have {prev}. That is what this step builds on.",
+        "Start from {prev}, which you just worked out.",
+        "Everything you need is in the problem statement; no earlier result is needed yet.",
+        "Only the numbers given in the problem matter for this first step.",
+        "Read the problem again: the numbers for this step are right there.",
+    ],
+    "unconfuse": [
+        "No problem, let's take it one piece at a time.",
+        "That's okay. Let's slow down.",
+        "Fair enough, it's a lot at once.",
+        "Let's make it smaller.",
+        "Don't worry about the whole problem yet.",
+    ],
+    "no_guess": [
+        "Let's not guess. We can work it out.",
+        "A guess won't tell us why. Let's find it step by step.",
+        "Hold on, no guessing yet.",
+        "We don't need to guess.",
+        "Rather than guess, let's compute it.",
+    ],
+    # asking the same step again without repeating the question
+    "reask": [
+        "So, what do you get for this step now?",
+        "Try that step again.",
+        "What is it now?",
+        "Give it another go.",
+        "What do you get this time?",
+        "Let's see it again.",
+        "Have another try at that step.",
+        "Redo that one for me.",
+        "[So|Then], [what does|how does] that step [look|come out] now?",
+    ],
+    # asking the step after a question, confusion or a guess
+    "reask_stall": [
+        "So, what do you think this step gives?",
+        "With that, what do you get for this step?",
+        "Now, what would you do for this step?",
+        "Can you try this step now?",
+        "What do you get when you try it now?",
+        "[So|Okay], how would you [do|work out] this step?",
+    ],
+    "reask_final": [
+        "So what is your answer now?",
+        "What is the final answer, then?",
+        "What do you think the answer is?",
+        "What do you answer now?",
+    ],
+}
+
+# The contradiction a teacher shows for each misconception: a case the student can check, in words.
+CONTRADICT: dict[str, list[str]] = {
+    "sign-slip": [
+        "Put your value back into the original equation. Does it make both sides equal?",
+        "If you add the same number to both sides, does that number appear on the other side with the same "
+        "sign?",
+        "If a number plus 3 makes 7, is the number 10 or 4?",
+        "Moving a term across the equals sign means doing the opposite operation to both sides. What is "
+        "the opposite of adding?",
+    ],
+    "order-of-operations": [
+        "Work out 2 + 3 × 4 both ways: left to right, and multiplication first. Which gives 14, the value "
+        "of two plus three fours?",
+        "Multiplication and division come before addition and subtraction. Which operation in {left} "
+        "should go first?",
+        "If I buy 2 apples and then 3 bags of 4 apples, do I have 20 apples or 14?",
+        "Does working strictly left to right give the same value as doing the multiplication first here?",
+    ],
+    "fraction-add-across": [
+        "Add 1/2 + 1/2 your way. You get 2/4, which is a half. Can two halves make a half?",
+        "Is {got} bigger than each of the fractions you added? It should be, if you added two positive "
+        "amounts.",
+        "Adding the bottoms changes the size of the pieces. What must the two fractions have in common "
+        "before we add them?",
+        "Try your method on 1/4 + 1/4. Does it give a half?",
+    ],
+    "percent-of-confusion": [
+        "A percent means out of 100. So is {left} the same as multiplying by a number over 100?",
+        "10% of 50 is 5. Does your method give 5 for that?",
+        "Taking part of a number, like 20% of it, should give something smaller than the number. Is {got} "
+        "smaller?",
+        "Which amount is the percent taken of in this story?",
+    ],
+    "distribute-one-term": [
+        "Check with a number: if you put in 1 for the unknown on both sides of {wrong}, do they agree?",
+        "The number outside the bracket multiplies every term inside it. How many terms are inside?",
+        "3(1 + 2) is 3 × 3 = 9. Does your way of multiplying out give 9?",
+        "Did the factor in front reach the last term inside the bracket?",
+    ],
+    "drop-chain-rule": [
+        "Differentiate (2x)^2 = 4x^2 directly: you get 8x. Does dropping the inside derivative give 8x?",
+        "When the function has another function inside, we multiply by the derivative of the inside. What "
+        "is the inside here?",
+        "Compare your answer with the slope you would get by expanding first. Do they match?",
+        "What is the derivative of the expression inside the brackets, and where did it go in your answer?",
+    ],
+    "power-rule-exponent": [
+        "The derivative of x^2 is 2x, not 2x^2. What happens to the exponent?",
+        "If the power stayed the same, the slope of the straight line y = x would grow with x. Does it?",
+        "After the exponent comes down in front, what do we do to the power?",
+        "Near x = 1, is the slope of x^3 close to 3, or close to 3 times x^3 there?",
+    ],
+    "factor-sign": [
+        "Put your value into the factor: does it make it zero?",
+        "For (x - 2) to be zero, x has to be what? 2, or -2?",
+        "Plug your roots back into the factored equation. Do you get 0?",
+        "Which value of x makes x - a equal to zero?",
+    ],
+    "subtract-instead-of-add": [
+        "Does the story make the amount go up or down at this point?",
+        "If {got} were right, would there be more or fewer than before?",
+        "We are working backwards to what there was before some were used. Should the amount before be "
+        "larger or smaller?",
+        "Read that sentence of the story again. Is something being added or taken away?",
+    ],
+}
+
+STUDENT_COMMON: dict[str, list[str]] = {
+    "attempt_open": [
+        "Here's what I did.",
+        "This is my working.",
+        "I tried it already.",
+        "Okay, here is my attempt.",
+        "I worked it out like this.",
+        "So this is how I solved it.",
+        "Here is how I did it.",
+        "I wrote this down.",
+    ],
+    "attempt_step": [
+        "First, {claim}.",
+        "Then {claim}.",
+        "Next, {claim}.",
+        "After that, {claim}.",
+        "So {claim}.",
+    ],
+    "attempt_stuck": [
+        "Then I kept going from there.",
+        "After that I wasn't sure how to finish.",
+        "I stopped there.",
+        "That's as far as I got.",
+    ],
+    "explain_slip": [
+        "I did {left} in my head and got {got}.",
+        "I just computed {left} quickly. I got {got}.",
+        "I worked out {left} and it came to {got}.",
+        "I think {left} is {got}.",
+    ],
+    "stubborn": [
+        "I still get {wrong}.",
+        "But I did it the same way again and got {wrong}.",
+        "Hmm, I don't see it. {wrong}.",
+        "I still think {wrong}.",
+        "It keeps coming out as {wrong}.",
+    ],
+    "justify": [
+        "Because that's what the step asks for: {claim}.",
+        "That's what the problem tells us to do. {claim}.",
+        "I used the numbers from before, so {claim}.",
+        "I checked it against the problem: {claim}.",
+    ],
+    "question": [
+        "Do I need the answer from the last step here?",
+        "Which numbers do I use for this?",
+        "Is there a rule for this kind of step?",
+        "Should I use the numbers from the problem or the ones I found?",
+        "Wait, what exactly does this step want?",
+    ],
+    "confused": [
+        "I'm lost. I don't know where to start with this.",
+        "I don't really get it.",
+        "This part confuses me.",
+        "I'm not sure what to do here.",
+        "I'm stuck, sorry.",
+    ],
+    "guess": [
+        "Is the answer just {answer}?",
+        "Could it be {answer}?",
+        "I'm going to guess {answer}?",
+        "Maybe {answer}?",
+    ],
+}
+
+# What a student holding a misconception says to defend its step, in its own words.
+EXPLAIN: dict[str, list[str]] = {
+    "sign-slip": [
+        "I moved the number to the other side, as it was.",
+        "You just carry it across the equals sign.",
+        "I took it over to the other side as it was.",
+    ],
+    "order-of-operations": [
+        "I went left to right, one operation at a time.",
+        "I did the first operation first, then the next, like reading.",
+        "You just go through it in order, like reading.",
+    ],
+    "fraction-add-across": [
+        "I added the tops together and the bottoms together.",
+        "Top plus top, bottom plus bottom.",
+        "I just added the numerators and the denominators.",
+    ],
+    "percent-of-confusion": [
+        "I used the percent number straight in the calculation.",
+        "I divided by the percent, I think that's how it goes.",
+        "I took the percent of the number I saw last.",
+    ],
+    "distribute-one-term": [
+        "I multiplied the number in front by the first thing in the bracket.",
+        "The number outside goes with the first term, then I copied the rest.",
+        "I multiplied out the bracket, front number times the first one.",
+    ],
+    "drop-chain-rule": [
+        "I took the derivative of the outside part, the inside stays the same.",
+        "The power comes down and the bracket stays the same.",
+        "I differentiated it like a normal power.",
+    ],
+    "power-rule-exponent": [
+        "The exponent comes down in front and the power stays.",
+        "I put the power in front and kept it up there too.",
+        "You multiply by the exponent. That's all I did.",
+    ],
+    "factor-sign": [
+        "I read the numbers off the brackets.",
+        "The numbers in the factors are the answers.",
+        "I took the numbers from each bracket as they are.",
+    ],
+    "subtract-instead-of-add": [
+        "The story says they were used, so I took them away.",
+        "Something was given away, so I subtracted.",
+        "I subtracted because some were eaten.",
+    ],
+}
+
+# What the student now sees once the tutor has shown a contradiction, in its own words.
+REALISE: dict[str, list[str]] = {
+    "sign-slip": [
+        "Oh, when it moves across it has to do the opposite.",
+        "Right, I have to subtract it from both sides, not carry it over.",
+        "I see, the sign flips because we undo it on both sides.",
+    ],
+    "order-of-operations": [
+        "Oh, the multiplying has to happen before the adding.",
+        "I see, left to right isn't the rule when there's times in it.",
+        "Right, multiplication and division go first.",
+    ],
+    "fraction-add-across": [
+        "Oh, two halves can't make a half. I need the same denominator first.",
+        "I see, the bottoms don't get added. They have to match.",
+        "Right, adding across makes the answer too small. Common denominator first.",
+    ],
+    "percent-of-confusion": [
+        "Oh, percent means over 100, so I multiply by that.",
+        "I see, 20% is 20/100 of it, not dividing by 20.",
+        "Right, a percent of something has to be a part of it.",
+    ],
+    "distribute-one-term": [
+        "Oh, the number has to multiply everything in the bracket.",
+        "I see, I forgot the second term.",
+        "Right, both terms get multiplied.",
+    ],
+    "drop-chain-rule": [
+        "Oh, I have to multiply by the derivative of the inside too.",
+        "I see, the inside part gets differentiated as well.",
+        "Right, the chain rule: times the inner derivative.",
+    ],
+    "power-rule-exponent": [
+        "Oh, the power goes down by one.",
+        "I see, after bringing it down I subtract one from the exponent.",
+        "Right, x^2 gives 2x, so the power drops.",
+    ],
+    "factor-sign": [
+        "Oh, the root is the number that makes the bracket zero, so the sign flips.",
+        "I see, the bracket with minus 2 is zero at 2, not at -2.",
+        "Right, I have to solve each bracket equal to zero.",
+    ],
+    "subtract-instead-of-add": [
+        "Oh, going back to before means adding them back.",
+        "I see, there were more before, so I add.",
+        "Right, the amount before has to be bigger.",
+    ],
+}
+REALISE_ANY: list[str] = [
+    "Oh, I see where I went wrong.",
+    "Okay, that doesn't work. I see it now.",
+    "Hmm, right, my way gives the wrong thing.",
+]

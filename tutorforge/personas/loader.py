@@ -208,7 +208,7 @@ def _builtin() -> tuple[Loaded, ...]:
 
 def dump_toml(persona: AnyPersona) -> str:
     """The persona as a TOML file that `validate_file` accepts and that loads back equal."""
-    data = persona.model_dump(mode="json")
+    data = persona.model_dump(mode="json", exclude_none=True)  # TOML has no null: unset stays unset
     head = ("schema_version", "name", "role", "version", "display_name", "description", "subjects")
     ordered = {key: data.pop(key) for key in head}
     return tomli_w.dumps(ordered | data, multiline_strings=True)

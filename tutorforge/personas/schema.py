@@ -36,7 +36,21 @@ def _one_of(catalog: Mapping[str, object], kind: str) -> AfterValidator:
 MisconceptionId = Annotated[str, _one_of(KNOWN_MISCONCEPTIONS, "misconception")]
 TeacherErrorKind = Annotated[str, _one_of(TEACHER_ERROR_KINDS, "teacher error kind")]
 
-PHRASE_FIELDS = ("name", "teacher", "problem", "ask", "claim", "text", "answer", "explanation", "hint")
+PHRASE_FIELDS = (
+    "name",
+    "teacher",
+    "problem",
+    "ask",
+    "claim",
+    "text",
+    "answer",
+    "explanation",
+    "hint",
+    "wrong",
+    "got",
+    "left",
+    "prev",
+)
 """The {fields} a `style.phrases` template may use (the scripted backend fills those its act has)."""
 
 
@@ -80,12 +94,44 @@ class StudentProfile(_Strict):
         default_factory=dict, description="misconception id -> chance it strikes on a step it applies to"
     )
     self_correction: Probability = Field(
-        default=0.8, description="chance the student fixes a mistake once the teacher points at it"
+        default=0.8,
+        description="chance the student fixes a slip once the teacher points at it, or drops a misconception "
+        "once the teacher shows a contradiction",
     )
+    slip_rate: Probability | None = Field(
+        default=None,
+        description="chance of a random arithmetic slip on a step; unset: 0 for a student with "
+        "misconceptions, else 1 - proficiency",
+    )
+    question_rate: Probability = Field(default=0.06, description="chance the student asks a question first")
+    confusion_rate: Probability = Field(default=0.05, description="chance the student says it is lost")
+    guess_rate: Probability = Field(default=0.03, description="chance the student guesses the answer")
+
+    def slips(self) -> float:
+        """The chance of an arithmetic slip on a step."""
+        if self.slip_rate is not None:
+            return self.slip_rate
+        return 0.0 if set(self.misconceptions) - {"arithmetic-slip"} else 1.0 - self.proficiency
+
+
+MOVES = ("focus", "probing", "telling", "generic")
+"""MathDial's teacher moves: focus (point at what to do next), probing (ask for an explanation or a
+check), telling (state the rule or the step), generic (acknowledge, greet, ask in general)."""
+Move = Literal["focus", "probing", "telling", "generic"]
+DEFAULT_MOVES: dict[str, dict[str, float]] = {
+    "socratic": {"focus": 0.3, "probing": 0.45, "telling": 0.1, "generic": 0.15},
+    "explain": {"focus": 0.35, "probing": 0.2, "telling": 0.3, "generic": 0.15},
+    "coach": {"focus": 0.35, "probing": 0.3, "telling": 0.15, "generic": 0.2},
+}
 
 
 class TeacherProfile(_Strict):
     pedagogy: Literal["socratic", "explain", "coach"]
+    moves: dict[Move, Probability] = Field(
+        default_factory=dict,
+        description="target mix of teacher moves (weights); the scripted teacher picks by it where several "
+        "moves fit; unset: the pedagogy's default",
+    )
     reveal_policy: Literal["never", "after_attempts", "early"] = "never"
     reveal_after: int = Field(default=3, ge=1, description="attempts before revealing, for after_attempts")
     error_rate: Probability = Field(default=0.0, description="chance a turn carries a teacher error")
@@ -94,6 +140,12 @@ class TeacherProfile(_Strict):
         validate_default=True,
         description="teacher error kind -> weight (false_arithmetic, affirms_wrong_answer)",
     )
+
+    def move_mix(self) -> dict[str, float]:
+        """The target move mix, normalised to shares."""
+        mix = self.moves or DEFAULT_MOVES[self.pedagogy]
+        total = sum(mix.values()) or 1.0
+        return {m: mix.get(m, 0.0) / total for m in MOVES}
 
     @field_validator("error_kinds")
     @classmethod

@@ -1,8 +1,9 @@
-"""The dataset card: a README.md beside an export, in the Hugging Face dataset-card layout.
+"""The dataset card: a README.md beside an export, a `huggingface_hub.DatasetCard`.
 
-YAML front matter (licence, task, language, size, name, tags, the data file), then summary, fields,
-how the data was generated, review and quality figures, known limitations, licence and citation.
-A card tutorforge wrote carries MARKER, so a README.md written by someone else is never replaced.
+Its metadata (`DatasetCardData`: licence, task, language, size, name, tags, the data file) is the YAML
+front matter; then summary, fields, how the data was generated (and how the run was spread), review and
+quality figures, known limitations, licence and citation. A card tutorforge wrote carries MARKER, so a
+README.md written by someone else is never replaced.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutorforge import __version__
 from tutorforge.dialogues.record import DialogueRecord
@@ -19,7 +21,11 @@ from tutorforge.quality.metrics import CorpusMetrics
 from tutorforge.quality.pedagogy import KS
 from tutorforge.quality.report import markdown_table
 
+if TYPE_CHECKING:
+    from huggingface_hub import DatasetCard, DatasetCardData
+
 MARKER = "<!-- tutorforge:dataset-card -->"
+_LOADER = {".parquet": "parquet"}  # the datasets loader of a data file, by suffix (default json)
 PRETTY_NAME = "tutorforge synthetic math-tutoring dialogues"
 MATHDIAL_LICENSE = "cc-by-sa-4.0"
 DEFAULT_LICENSE = "cc-by-4.0"
@@ -117,53 +123,47 @@ def render_card(
     store: dict,
     dropped: dict | None,
     license: str | None = None,
-) -> str:
-    """The card's Markdown. `store`: `store_figures` output; `dropped`: the dedup figures when the export
-    was deduplicated."""
+    spread: dict[str, list[dict]] | None = None,
+) -> DatasetCard:
+    """The card. `store`: `store_figures` output; `dropped`: the dedup figures when the export was
+    deduplicated; `spread`: `Store.run_parts`, how each run was spread over commands and shards."""
+    from huggingface_hub import DatasetCard
+
     corpus = facts.metrics.figures()
     license = license or (MATHDIAL_LICENSE if facts.uses_mathdial else DEFAULT_LICENSE)
     first = _first_record(data_file)
     parts = [
-        _front_matter(data_file.name, records, license, facts),
+        f"---\n{card_data(data_file.name, records, license, facts).to_yaml()}\n---",
         MARKER,
         f"\n# {PRETTY_NAME}\n",
         _summary(data_file, fmt, include, records, corpus, dropped),
         _fields(first),
-        _generation(store, facts, corpus),
+        _generation(store, facts, corpus, spread or {}),
         _review(store),
         _quality(corpus, facts, dropped),
         _limitations(facts),
         _licence(license, facts),
     ]
-    return "\n".join(parts)
+    return DatasetCard("\n".join(parts))
 
 
-def _front_matter(data_name: str, records: int, license: str, facts: CardFacts) -> str:
+def card_data(data_name: str, records: int, license: str, facts: CardFacts) -> DatasetCardData:
+    """The card's metadata (its YAML front matter)."""
+    from huggingface_hub import DatasetCardData
+
     tags = ["synthetic", "math", "tutoring", "education", "dialogue"] + (
         ["mathdial"] if facts.uses_mathdial else []
     )
-    lines = [
-        "---",
-        f"license: {license}",
-        "task_categories:",
-        "- text-generation",
-        "task_ids:",
-        "- dialogue-modeling",
-        "language:",
-        "- en",
-        "size_categories:",
-        f"- {size_category(records)}",
-        f"pretty_name: {json.dumps(PRETTY_NAME)}",
-        "tags:",
-        *(f"- {t}" for t in tags),
-        "configs:",
-        "- config_name: default",
-        "  data_files:",
-        "  - split: train",
-        f"    path: {json.dumps(data_name)}",
-        "---",
-    ]
-    return "\n".join(lines)
+    return DatasetCardData(
+        license=license,
+        task_categories=["text-generation"],
+        task_ids=["dialogue-modeling"],
+        language=["en"],
+        size_categories=[size_category(records)],
+        pretty_name=PRETTY_NAME,
+        tags=tags,
+        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": data_name}]}],
+    )
 
 
 def _summary(
@@ -181,11 +181,17 @@ def _summary(
         f"tutorforge {__version__}: role-playing agents talk through a problem and a symbolic verifier "
         f"checks every turn. `{data_file.name}` holds {records:,} records in the `{fmt}` format from "
         f"{corpus['dialogues']:,} dialogues: {which}.{dedup} Written on {time.strftime('%Y-%m-%d')}.\n\n"
-        f'Load it with `datasets.load_dataset("json", data_files="{data_file.name}")`.\n'
+        f'Load it with `datasets.load_dataset("{_LOADER.get(data_file.suffix, "json")}", '
+        f'data_files="{data_file.name}")`.\n'
     )
 
 
 def _first_record(path: Path) -> dict:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(path).iter_batches(batch_size=1)
+        return next((batch.to_pylist()[0] for batch in rows if batch.num_rows), {})
     try:
         with path.open(encoding="utf-8") as fh:
             line = fh.readline()
@@ -233,7 +239,7 @@ _SETTINGS_SHOWN = (
 )
 
 
-def _generation(store: dict, facts: CardFacts, corpus: dict) -> str:
+def _generation(store: dict, facts: CardFacts, corpus: dict, spread: dict[str, list[dict]]) -> str:
     rows = []
     for run in store["runs"]:
         if run["run_id"] not in facts.run_ids:
@@ -263,7 +269,8 @@ def _generation(store: dict, facts: CardFacts, corpus: dict) -> str:
         "turn as it is spoken; a critic may send a teacher draft back for revision; dialogues with errors "
         "are queued for human review. Student personas make errors drawn from misconception profiles and "
         "some teacher personas make errors on purpose; each injected error is recorded in "
-        "`metadata.generator_labels`.\n",
+        "`metadata.generator_labels`. Each teacher turn's move (MathDial's focus, probing, telling, "
+        "generic) and the error it addresses are in `metadata.moves`.\n",
         markdown_table(("run", "created", "seed", "settings", "versions"), rows),
         "Backends: "
         + _listing(facts.backends)
@@ -279,7 +286,24 @@ def _generation(store: dict, facts: CardFacts, corpus: dict) -> str:
     for role in ("teacher", "student", "critic"):
         if personas.get(role):
             lines.append(f"{role.capitalize()} personas: " + _listing(Counter(personas[role])) + ".")
+    lines += [_spread(run_id, spread[run_id]) for run_id in sorted(facts.run_ids) if run_id in spread]
     return "\n\n".join(lines) + "\n"
+
+
+def _spread(run_id: str, parts: list[dict]) -> str:
+    """How a run was spread: in one command or several (resumed), or as shards of a job array."""
+    saved = sum(p["saved"] for p in parts)
+    shards = {p["shard"] for p in parts if p["shard"]}
+    commands = f"{len(parts):,} `generate` command{'s' if len(parts) != 1 else ''}"
+    if not shards:
+        how = "on one machine, unsharded" + (" (resumed)" if len(parts) > 1 else "")
+        return f"Run {run_id} was generated {how}: {commands} saved {saved:,} dialogues."
+    count = max(int(s.split("/")[1]) for s in shards)
+    return (
+        f"Run {run_id} was spread over {count:,} shards (`--shard I/{count}`, e.g. the tasks of a job array, "
+        f"each on its own database, then merged): {len(shards):,} of the {count:,} shards are here, from "
+        f"{commands} that saved {saved:,} dialogues. Each shard had its share of the rate limits and budget."
+    )
 
 
 def _listing(counts: Counter) -> str:

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tutorforge.errors import BadInput
-from tutorforge.quality.views import DialogueView, Move, TurnView
+from tutorforge.quality.views import TAG_MOVES, DialogueView, TurnView
 
-TAG_MOVES: dict[str, Move] = {"focus": "ask", "probing": "ask", "telling": "tell", "generic": "other"}
 _TEACHER = re.compile(r"\s*Teacher:\s*(?:\((\w+)\))?\s*", re.S)
 _SPEAKER = re.compile(r"\s*(?:Student|[A-Z][a-z]+):\s*")  # "Student:" or the student's name
 
@@ -47,6 +46,8 @@ def _view(path: Path, line_no: int, line: str) -> DialogueView:
         turns=tuple(_turn(text) for text in record["conversation"].split("|EOM|") if text.strip()),
         solved=None if outcome is None else str(outcome).startswith("Yes"),
         family="mathdial",
+        personas={"teacher": "mathdial"},
+        attempt_first=True,  # MathDial's teachers see the student's incorrect solution before the dialogue
     )
 
 
@@ -54,6 +55,8 @@ def _turn(text: str) -> TurnView:
     teacher = _TEACHER.match(text)
     if teacher:
         tag = (teacher.group(1) or "").lower()
-        return TurnView("teacher", text[teacher.end() :].strip(), TAG_MOVES.get(tag))
+        return TurnView(
+            "teacher", text[teacher.end() :].strip(), TAG_MOVES.get(tag), tag=tag if tag in TAG_MOVES else ""
+        )
     speaker = _SPEAKER.match(text)
     return TurnView("student", text[speaker.end() :].strip() if speaker else text.strip())

@@ -14,6 +14,7 @@ from tutorforge.dialogues.stats import compute_stats
 from tutorforge.dialogues.store import Store
 from tutorforge.quality.diversity import SAMPLE_SIZE, Coverage, DialogueSample, DistinctNgrams
 from tutorforge.quality.minhash import THRESHOLD, NearDuplicateIndex, NearDuplicates
+from tutorforge.quality.moves import PedagogyMix
 from tutorforge.quality.pedagogy import PedagogyTally
 from tutorforge.quality.tokens import TokenHasher, TokenPage
 from tutorforge.quality.views import DialogueView, view_of_record
@@ -22,7 +23,8 @@ PAGE = 256  # dialogues tokenised and hashed together
 
 
 class CorpusMetrics:
-    """Pedagogy, diversity, coverage, turns per dialogue and near-duplicates, fed one dialogue at a time.
+    """Pedagogy, teacher moves and misconceptions, diversity, coverage, turns per dialogue and
+    near-duplicates, fed one dialogue at a time.
 
     Text metrics read complete dialogues only; failed ones are counted and skipped. Memory grows with
     the distinct n-grams and the signatures (512 bytes per dialogue), not with the text.
@@ -37,6 +39,7 @@ class CorpusMetrics:
     ) -> None:
         self.hasher = TokenHasher()
         self.pedagogy = PedagogyTally()
+        self.mix = PedagogyMix()
         self.distinct = DistinctNgrams()
         self.sample = DialogueSample(sample_size)
         self.coverage = Coverage()
@@ -55,6 +58,7 @@ class CorpusMetrics:
         if not view.complete:
             return
         self.pedagogy.add(view)
+        self.mix.add(view)
         self.coverage.add(view)
         self.sample.add(view)
         self.turns[len(view.turns)] += 1
@@ -79,6 +83,7 @@ class CorpusMetrics:
             "analysed": self.turns.total(),
             "turns_per_dialogue": {str(k): self.turns[k] for k in sorted(self.turns)},
             "pedagogy": self.pedagogy.figures(),
+            "moves": self.mix.figures(),
             "diversity": {
                 "distinct": self.distinct.figures(),
                 "sample": self.sample.figures(self.hasher),

@@ -13,6 +13,7 @@ from pathlib import Path
 from tutorforge import __version__
 from tutorforge.errors import BadInput, RuntimeFailure
 from tutorforge.quality.diversity import NS
+from tutorforge.quality.moves import MATHDIAL_MOVES, MOVES
 from tutorforge.quality.pedagogy import KS
 from tutorforge.quality.svg import bar_chart, histogram
 
@@ -69,6 +70,7 @@ def sections(figures: dict) -> list[Section]:
         _flags(stats),
         _review(figures["store"], stats),
         _pedagogy(corpus["pedagogy"]),
+        _moves(corpus["moves"]),
         _diversity(corpus["diversity"]),
         _coverage(corpus["coverage"]),
         _turns(corpus, stats),
@@ -141,6 +143,54 @@ def _pedagogy(p: dict) -> Section:
                     ),
                     ("dialogues where the teacher told the final answer first", _pct(p["answer_told"])),
                     ("teacher turns to solution (mean, median)", f"{_num(t['mean'])}, {_num(t['median'])}"),
+                ],
+            ),
+        ],
+    )
+
+
+def _moves(m: dict) -> Section:
+    """Teacher move mix per persona against MathDial's, and which students' misconceptions showed."""
+    moves, shown = m["moves"], m["misconception"]
+    mix = Table(("teacher", "turns", *MOVES))
+    mix.rows = [
+        (t, _num(row["turns"]), *(_pct(row["share"].get(x)) for x in MOVES))
+        for t, row in moves["by_teacher"].items()
+    ]
+    mix.rows.append(
+        ("all", _num(sum(moves["counts"].values())), *(_pct(moves["share"].get(x)) for x in MOVES))
+    )
+    mix.rows.append(("MathDial (reference)", "3,699", *(_pct(MATHDIAL_MOVES[x]) for x in MOVES)))
+    students = Table(("student", "dialogues with a misconception", "misconception shown", "share", "which"))
+    students.rows = [
+        (
+            s,
+            _num(row["dialogues"]),
+            _num(row["shown"]),
+            _pct(row["shown"] / row["dialogues"] if row["dialogues"] else None),
+            ", ".join(f"{k} {n}" for k, n in row["misconceptions"].items()) or "-",
+        )
+        for s, row in shown["by_student"].items()
+    ]
+    return Section(
+        "Moves and misconceptions",
+        [
+            "Teacher turns by MathDial's moves (focus: points at what to do next; probing: asks for an "
+            "explanation or a check; telling: states the rule or the step; generic: acknowledges or asks in "
+            "general), per teacher persona and against MathDial's tutors. Turns without a stored move are "
+            "left out.",
+            mix,
+            "Per student persona: dialogues whose student holds a misconception, and those in which it "
+            "showed (a student turn carried it).",
+            students,
+            Table(
+                ("figure", "value"),
+                [
+                    ("misconception show rate", _pct(shown["show_rate"])),
+                    ("misconception dialogues opened from the student's attempt", _pct(m["attempt_share"])),
+                    ("all dialogues opened from the student's attempt", _pct(m["attempt_share_all"])),
+                    (f"most frequent teacher opener ({m['opener']['top']!r})", _pct(m["opener"]["share"])),
+                    ("auto-approved dialogues that end unsolved", _num(m["approved_unsolved"])),
                 ],
             ),
         ],

@@ -14,7 +14,11 @@ REASON_PRIORITY = (
     "wrong_final_answer",
     "critic_rejected",
     "critic_unparseable",
-    "unverifiable",
+    "unverifiable",  # see `unverifiable_reasons`
+    # pedagogy (see `pedagogy_reasons`)
+    "reveal_against_policy",
+    "repeated_wrong_answer",
+    "unsolved",
 )
 # A clean dialogue drawn into the audit sample: queued after every flagged one.
 AUDIT = "audit"
@@ -66,6 +70,40 @@ def reason_code(reason: str) -> str:
     return reason.partition(":")[0]
 
 
+# -- pedagogy rule: dialogues not worth training a tutor on as they stand ------------------------------
+PEDAGOGY_REASONS = ("reveal_against_policy", "repeated_wrong_answer", "unsolved")
+REPEATS = 3  # the same wrong answer this many times
+
+
+def pedagogy_reasons(record: DialogueRecord, reveal_policy: str = "") -> list[str]:
+    """A complete dialogue that ends unsolved (turn limit, or the teacher closing on a wrong answer), in
+    which the student gives the same wrong answer `REPEATS` times (the verifier's error flags on student
+    turns, by kind and claim), or in which the teacher reveals although its policy is "never" (a
+    `reveals_answer` flag or a reveal act)."""
+    if record.status != "complete":
+        return []
+    reasons = set()
+    if record.end_reason != "solved":
+        reasons.add("unsolved")
+    wrong: dict[tuple[str, str], int] = {}
+    for turn in record.turns:
+        if turn.role == "student":
+            for key in {
+                (f.kind, " ".join(f.claim.split())) for f in turn.verdict.flags if f.severity == "error"
+            }:
+                wrong[key] = wrong.get(key, 0) + 1
+        elif reveal_policy == "never" and (
+            turn.act == "reveal" or any(f.kind == "reveals_answer" for f in turn.verdict.flags)
+        ):
+            reasons.add("reveal_against_policy")
+    if any(n >= REPEATS for n in wrong.values()):
+        reasons.add("repeated_wrong_answer")
+    return [r for r in PEDAGOGY_REASONS if r in reasons]
+
+
+# -- end of the pedagogy rule ----------------------------------------------------------------------------
+
+
 def in_audit_sample(dialogue_id: str, rate: float) -> bool:
     """Whether a clean dialogue is audited: a hash of its id below `rate`, so every process, shard and
     rerun draws the same sample, and a larger rate keeps the smaller rate's sample."""
@@ -81,17 +119,22 @@ def apply_policy(
     critic_unparseable: bool = False,
     audit_rate: float = 0.0,
     review_unverifiable: bool = True,
+    reveal_policy: str = "",
+    exclude: bool = False,
 ) -> None:
     """Set the record's review status: pending with reasons; or, when clean, auto-approved unless it is
-    in the audit sample (`audit_rate` of clean complete dialogues), which is pending as `audit`.
-    With `review_unverifiable`, unverifiable teacher turns are reasons too (after the others)."""
+    in the audit sample (`audit_rate` of clean complete dialogues), which is pending as `audit`. With
+    `review_unverifiable`, unverifiable teacher turns are reasons too (after the error reasons). With
+    `exclude`, a dialogue with a pedagogy reason is rejected instead of queued."""
     reasons = review_reasons(record, critic_unparseable=critic_unparseable)
     if review_unverifiable:
         reasons += unverifiable_reasons(record)
+    taught = pedagogy_reasons(record, reveal_policy)
+    reasons += taught
     if not reasons and record.status == "complete" and in_audit_sample(record.dialogue_id, audit_rate):
         reasons = [AUDIT]
     record.review_reasons = reasons
-    record.review_status = "pending" if reasons else "approved"
+    record.review_status = "rejected" if exclude and taught else "pending" if reasons else "approved"
 
 
 def priority(reasons: list[str]) -> int:

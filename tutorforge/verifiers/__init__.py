@@ -14,7 +14,7 @@ from tutorforge.verifiers.verify import verify_turn
 
 __all__ = ["Flag", "PriorTurn", "TurnVerdict", "VerifyContext", "VERIFIER_VERSION", "verify_turn", "close"]
 
-VERIFIER_VERSION = "0.3.0"
+VERIFIER_VERSION = "0.3.1"
 
 
 def close() -> None:

@@ -11,6 +11,7 @@ from tutorforge.verifiers.exprscan import NoExpr, TooComplex, scan
 from tutorforge.verifiers.lexer import NumberTooLong, tokenize
 from tutorforge.verifiers.limits import MAX_ALTERNATIVES
 from tutorforge.verifiers.numeric import EvalError, TooBig, Value, evaluate, expand_pm, free_symbols
+from tutorforge.verifiers.numwords import word_numbers
 from tutorforge.verifiers.safeparse import Rejected, to_tree
 
 
@@ -50,6 +51,7 @@ class ProblemInfo:
     unit: str = ""  # the counted noun in "How many spoons ...", "" when unknown
     money: bool = False
     numbers: frozenset = field(default_factory=frozenset)  # the values the statement gives
+    asked: frozenset = field(default_factory=frozenset)  # the lower-case words of its question
 
 
 def _side_tree(side) -> tuple | None:
@@ -76,6 +78,12 @@ def _pm_values(tree: tuple) -> list[Value] | None:
     except TooBig:
         return None
     return None if any(v is None for v in vals) else vals
+
+
+def side_value(side) -> Value | None:
+    """The number a symbol-free side stands for, None when it is not one."""
+    tree = _side_tree(side)
+    return None if tree is None or free_symbols(tree) else _value(tree)
 
 
 @lru_cache(maxsize=4096)
@@ -170,6 +178,28 @@ def step_results(steps: tuple[str, ...]) -> dict[tuple, frozenset]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
+def written_numbers(tokens) -> set:
+    """The numbers a text writes, a tight fraction ("4/5") both as its parts and as one number."""
+    out = {t.value for t in tokens if t.kind == "num"}
+    for a, op, b in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        tight = a.end == op.start and op.end == b.start
+        if tight and op.value == "/" and a.kind == b.kind == "num" and b.value != 0:
+            out.add(a.value / b.value)
+    return out
+
+
+@lru_cache(maxsize=1024)
+def step_values(steps: tuple[str, ...]) -> frozenset:
+    """Every number the reference steps write or reach: the values they combine, every side's value."""
+    values: set = set()
+    for step in steps:
+        ex = extract(step)
+        values.update(written_numbers(ex.tokens))
+        for chain in ex.chains:
+            values.update(v for v in map(side_value, chain.sides) if v is not None)
+    return frozenset(values)
+
+
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:more\s+|fewer\s+|less\s+|total\s+|different\s+)?([a-z]+)", re.I)
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\b|\bcost\b|\bdollars\b|\$|\bmoney\b|\bprice\b|\bpay\b|\bspend\b|\bearn", re.I
@@ -195,11 +225,14 @@ def problem_info(problem: str) -> ProblemInfo:
     m = _HOW_MANY.search(q)
     unit = m.group(1).lower() if m else ""
     money = bool(re.search(r"\bhow\s+much\b", q, re.I)) and bool(_HOW_MUCH.search(problem))
+    money = money or unit in ("dollars", "dollar", "cents")  # "How many dollars did Leah lose?"
     try:
-        numbers = frozenset(t.value for t in tokenize(problem[:5000]) if t.kind == "num")
+        numbers = frozenset(written_numbers(tokenize(problem[:5000])))
     except NumberTooLong:
         numbers = frozenset()
-    return ProblemInfo(unit=unit, money=money, numbers=numbers)
+    numbers |= {value for _, _, value in word_numbers(problem[:5000])}
+    asked = frozenset(re.findall(r"[a-z']+", q.lower()))
+    return ProblemInfo(unit=unit, money=money, numbers=numbers, asked=asked)
 
 
 def unknowns_for(ctx_unknowns: list[str], answer: str | None) -> tuple[str, ...]:

@@ -10,11 +10,14 @@ from tutorforge.verifiers.types import PriorTurn, TurnVerdict
 STUDENT_ERRORS = ("false_arithmetic", "invalid_step", "wrong_final_answer")
 
 _AFFIRM = re.compile(
-    r"^\W*(?:(?:great|good|nice|excellent|awesome|fantastic|wonderful|brilliant|super|terrific|outstanding|superb)"
-    r"(?:\s+(?:job|work|thinking|going|reasoning))?|that'?s\s+(?:right|correct|it|exactly\s+right|perfect|spot\s+on)|"
-    r"that\s+is\s+(?:right|correct)|you'?re\s+(?:right|correct)|you\s+are\s+(?:right|correct)|correct|exactly|yes|yep|"
-    r"yeah|right!|well\s+done|perfect|spot\s+on|you\s+got\s+it|absolutely|bingo|nicely\s+done|precisely|"
-    r"that'?s\s+(?:the\s+)?(?:right|correct)\s+answer|you\s+nailed\s+it)\b",
+    r"^\W*(?:(?:hi|hey|hello)\s+)?(?:(?-i:[A-Z][a-z]{1,15})\s*[,!]\s*)?(?:(?:ok|okay|alright|all\s+right|oh|so)\b\W*)?"
+    r"(?:(?:very\s+)?(?:great|good|nice|excellent|awesome|fantastic|wonderful|brilliant|super|terrific|"
+    r"outstanding|superb|amazing|lovely|cool)(?:\s+(?:job|work|thinking|going|reasoning|stuff|one))?|"
+    r"that'?s\s+(?:right|correct|it|exactly\s+right|perfect|spot\s+on|true|the\s+one)|"
+    r"that\s+is\s+(?:right|correct|it|true)|you'?re\s+(?:right|correct)|you\s+are\s+(?:right|correct)|"
+    r"correct|exactly|yes|yep|yeah|yup|right!|(?:very\s+)?well\s+done|perfect|spot\s+on|"
+    r"you(?:'ve|\s+have)?\s+got\s+it|absolutely|bingo|nicely\s+done|precisely|indeed|"
+    r"that'?s\s+(?:the\s+)?(?:right|correct)\s+answer|you\s+nailed\s+it|you\s+did\s+it)\b",
     re.I,
 )
 _HEDGE = re.compile(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_right
-from itertools import accumulate
 
 from tutorforge.problems.limits import MAX_ANSWER_CHARS, MAX_PROBLEM_CHARS
 from tutorforge.textnorm import NUL, NormText, normalize, plain
+from tutorforge.verifiers.algebra import step_outcomes
+from tutorforge.verifiers.answers import EXPLICIT, RESULT, on_the_way, stated_answers, sub_question
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
-from tutorforge.verifiers.claims import Answer, Extraction, conclusion_answer, extract
+from tutorforge.verifiers.claims import Answer, Extraction, extract
 from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.extra import with_subject_checks
 from tutorforge.verifiers.latex import TooDeep
@@ -80,19 +80,44 @@ def _counts(asserted: bool, question: bool, role: str) -> bool:
     return not (question and role == "teacher")
 
 
-def _answers(ex: Extraction, ctx: VerifyContext) -> list[Answer]:
-    """The turn's answers; one inside an explicit answer ("the answer is …", a box) is not counted twice."""
-    info = problem_info(ctx.problem or "")
-    answers = ex.answers + conclusion_answer(ex, info.unit, info.money, info.numbers)
-    explicit = sorted(a.span for a in answers if a.how in ("phrase", "boxed"))
-    starts = [a for a, _ in explicit]
-    reach = list(accumulate((b for _, b in explicit), max))  # the furthest end among the first k
-    return [
-        a
-        for a in answers
-        if a.how in ("phrase", "boxed")
-        or not ((k := bisect_right(starts, a.span[0])) and reach[k - 1] >= a.span[1])
-    ]
+def _answers(ex: Extraction, ctx: VerifyContext, role: str) -> list[Answer]:
+    history = list(ctx.history or [])
+    prior = history[-1].text if history and history[-1].role == "teacher" else None
+    return stated_answers(ex, problem_info(ctx.problem or ""), role, prior)
+
+
+def _judged(ans: Answer, role: str, ctx: VerifyContext) -> bool:
+    """Whether a wrong value in this statement is a wrong final answer: always when the turn calls it the
+    answer; otherwise not when the reference solution reaches it on the way or the problem gives it, not
+    when the student replies to a teacher's question about something else, and never for a teacher's
+    closing clause, which is a summary or a hint far more often than an answer."""
+    if ans.how in EXPLICIT:
+        return True
+    if role == "teacher" and ans.how != "conclusion":
+        return False
+    history = list(ctx.history or [])
+    if role == "student" and history and history[-1].role == "teacher" and sub_question(history[-1].text):
+        return False
+    return not on_the_way(ans, tuple(ctx.steps or ()), problem_info(ctx.problem or ""))
+
+
+def _with_steps(found: list[Finding], steps: dict, chain, ex: Extraction) -> tuple[int, list[Finding]]:
+    """The chain's findings with its algebra steps judged: a step that keeps a solution of the equation
+    before it is no longer unverifiable; one that keeps none is an invalid step. (claims added, findings)"""
+    added = 0
+    out = list(found)
+    for span, (outcome, detail) in steps.items():
+        if not chain.span[0] <= span[0] < chain.span[1]:
+            continue
+        here = [f for f in out if (f.start, f.end) == span]
+        if any(f.kind != "unverifiable" for f in here):
+            continue  # already judged against the reference solution
+        out = [f for f in out if (f.start, f.end) != span]
+        if not here:
+            added += 1  # a link the chain check left alone (`x = 25/3` read as a definition)
+        if outcome == "invalid":
+            out.append(Finding("invalid_step", *span, detail))
+    return added, out
 
 
 def _flag(text: str, ex: Extraction, f: Finding) -> Flag:
@@ -109,18 +134,15 @@ def _answer_checker(ctx: VerifyContext, cx: CheckContext):
 
     def states(text: str) -> bool:
         ex = extract(text, cx.unknowns)
-        for ans in _answers(ex, ctx):
-            if check_answer(ans, cx)[0] == "ok":
-                return True
-        if cx.ref is None or cx.ref.kind != "value":
-            return False
-        for chain in ex.chains:
-            result = Answer("phrase", chain.span, values=[chain.sides[-1]])
-            if chain.sides[-1].bare_number and check_answer(result, cx)[0] == "ok":
-                return True
-        return False
+        return any(_states_reference(a, cx) for a in _answers(ex, ctx, "student"))
 
     return states
+
+
+def _states_reference(ans: Answer, cx: CheckContext) -> bool:
+    if ans.how == RESULT and (cx.ref is None or cx.ref.kind != "value"):
+        return False
+    return check_answer(ans, cx)[0] == "ok"
 
 
 def verify_turn(text: str, role: str, ctx: VerifyContext, *, timeout: float = DEFAULT_TIMEOUT) -> TurnVerdict:
@@ -189,17 +211,21 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
     for start, end in ex.too_complex:
         findings.append(Finding("unparseable", start, end, "past the size or nesting limits", "info"))
         unverifiable += 1
+    counted = [c for c in ex.chains[:MAX_CLAIMS] if _counts(c.asserted, c.question, role)]
     links = 0
-    for chain in ex.chains[:MAX_CLAIMS]:
-        if not _counts(chain.asserted, chain.question, role):
-            continue
+    for k, chain in enumerate(counted):
         links += len(chain.sides) - 1
         if links > MAX_LINKS:  # `a = b = c = …` checks every link: a chain of thousands is bounded too
             unverifiable += 1
             findings.append(Finding("unparseable", *chain.span, f"more than {MAX_LINKS} links", "info"))
+            counted = counted[:k]
             break
+    steps_checked = step_outcomes(ex.norm.text, ex, counted, cx, ctx.problem or "")
+    for chain in counted:
         missed = budget.missed
         n, found = check_chain(chain, ex, cx)
+        claims += n
+        n, found = _with_steps(found, steps_checked, chain, ex)
         claims += n
         for f in found:
             if f.kind == "unverifiable":
@@ -213,12 +239,16 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         unverifiable += 1
         findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} claims", "info"))
     correct_answers: list[Answer] = []
-    answers = _answers(ex, ctx)
+    answers = _answers(ex, ctx, role)
     if len(answers) > MAX_CLAIMS:
         unverifiable += 1
         findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} answers", "info"))
     for ans in answers[:MAX_CLAIMS]:
         if not _counts(ans.asserted, ans.question, role):
+            continue
+        if ans.how == RESULT:  # its arithmetic is checked as a claim; it only counts as stating the answer
+            if _states_reference(ans, cx):
+                correct_answers.append(ans)
             continue
         missed = budget.missed
         outcome, detail = check_answer(ans, cx)
@@ -227,9 +257,9 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         claims += 1
         if outcome == "ok":
             correct_answers.append(ans)
-        elif outcome == "wrong" and not (role == "teacher" and ans.how == "conclusion"):
-            # a teacher's "So … 30 bags …" is a summary or a hint far more often than an answer
-            findings.append(Finding("wrong_final_answer", *ans.span, detail))
+        elif outcome == "wrong":
+            if _judged(ans, role, ctx):
+                findings.append(Finding("wrong_final_answer", *ans.span, detail))
         else:
             unverifiable += 1
             findings.append(Finding("unparseable", *ans.span, budget.detail(missed, detail), "info"))
@@ -260,7 +290,8 @@ def _teacher_flags(
                 earlier = dataclasses.replace(ctx, history=history[:-1])
                 verdict = verify_turn(prior.text, "student", earlier, timeout=timeout)
             error = student_error(verdict)
-            if error is not None:
+            # confirming a turn that reaches the reference answer is not confirming a wrong answer
+            if error is not None and not _answer_checker(ctx, cx)(prior.text):
                 detail = f"confirms a student turn with {error}"
                 flags.append(Flag("affirms_wrong_answer", text[span[0] : span[1]], span, detail))
     if correct and ref is not None and not student_has_stated(history, _answer_checker(ctx, cx)):

@@ -222,9 +222,31 @@ def _handle(sp: _Sympy, req: dict) -> dict:
             gold = sp.parse_latex(req["gold_latex"])
         pred = sp.build(tree_from_json(req["pred"]))
         return {"equal": bool(sp.verify(gold, pred, timeout_seconds=None))}
+    if op == "solution_sets":
+        return {"relation": _solution_sets(sp, req)}
     if op == "ping":
         return {"pong": True}
     raise Refused("unknown op")
+
+
+def _solution_sets(sp: _Sympy, req: dict) -> str | None:
+    """How the real solution sets of a = 0 and b = 0 in one unknown relate: "nested" (one holds the other),
+    "disjoint", "overlap", or None when either is not a finite, nonempty set of roots."""
+    x = sp.sp.Symbol(req["var"]) if _NAME.fullmatch(req["var"]) else None
+    if x is None:
+        raise Refused("bad symbol name")
+    sets = []
+    for key in ("a", "b"):
+        expr = sp.sp.together(sp.build(tree_from_json(req[key])))
+        found = sp.sp.solveset(expr, x, domain=sp.sp.S.Reals)
+        if not isinstance(found, sp.sp.FiniteSet) or not 0 < len(found) <= 12:
+            return None
+        sets.append(list(found))
+    a, b = sets
+    shared = sum(1 for u in a if any(sp.sp.simplify(u - v) == 0 for v in b))
+    if shared == 0:
+        return "disjoint"
+    return "nested" if shared in (len(a), len(b)) else "overlap"
 
 
 def _warm_up(sp: _Sympy) -> None:
