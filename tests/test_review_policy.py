@@ -107,7 +107,7 @@ def test_the_runner_applies_the_configured_audit_rate() -> None:
     assert all(every[i] == none[i] for i in range(12) if i not in clean)
 
 
-def _teacher_says(record, text: str, turn: int = 2):
+def _teacher_says(record, text: str, turn: int = 2, timeout: float = 0.5):
     """Teacher turn `turn` says `text`, with the real verifier's verdict on it."""
     t = record.turns[turn]
     assert t.role == "teacher"
@@ -137,7 +137,8 @@ def test_an_unverifiable_teacher_turn_sends_the_dialogue_to_review_with_its_caus
 
 
 def test_a_claim_that_timed_out_is_named() -> None:
-    record = _teacher_says(make_record(0), "$\\binom{10000000}{5000000} = 1$")
+    # an integral goes to the worker pool; 10 ms is less than any worker takes to answer
+    record = _teacher_says(make_record(0), "Here: $\\int_0^1 x^2 \\, dx = 1/3$", timeout=0.01)
     assert record.turns[2].verdict.status == "unverifiable"
     apply_policy(record)
     assert record.review_reasons == ["unverifiable: claim timed out"]
