@@ -112,9 +112,8 @@ def _teacher_says(record, text: str, turn: int = 2, timeout: float = 0.5):
     t = record.turns[turn]
     assert t.role == "teacher"
     t.text = text
-    t.verdict = verify_turn(
-        text, "teacher", VerifyContext(record.problem.statement, record.problem.answer), timeout=0.5
-    )
+    ctx = VerifyContext(record.problem.statement, record.problem.answer)
+    t.verdict = verify_turn(text, "teacher", ctx, timeout=timeout)
     return record
 
 
@@ -137,8 +136,8 @@ def test_an_unverifiable_teacher_turn_sends_the_dialogue_to_review_with_its_caus
 
 
 def test_a_claim_that_timed_out_is_named() -> None:
-    # an integral goes to the worker pool; 10 ms is less than any worker takes to answer
-    record = _teacher_says(make_record(0), "Here: $\\int_0^1 x^2 \\, dx = 1/3$", timeout=0.01)
+    # an integral goes to the worker pool, and no worker answers within a microsecond
+    record = _teacher_says(make_record(0), "Here: $\\int_0^1 x^2 \\, dx = 1/3$", timeout=1e-6)
     assert record.turns[2].verdict.status == "unverifiable"
     apply_policy(record)
     assert record.review_reasons == ["unverifiable: claim timed out"]
