@@ -10,6 +10,7 @@ import pytest
 from tutorforge.llm.anthropic_backend import AnthropicBackend
 from tutorforge.llm.base import Message
 from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
+from tutorforge.llm.critique import CRITIC_SCHEMA, extract_json
 from tutorforge.llm.failures import CallFailed
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.hygiene import speaker_labels
@@ -197,12 +198,13 @@ def test_backoff_is_exponential_with_jitter_and_honours_retry_after():
     assert policy.delay(1, 3600.0, rng) <= 66.0
 
 
-async def test_reply_json_returns_the_object(server, backend):
+async def test_a_structured_reply_holds_the_object(server, backend):
     critic = [
         Message("system", "Judge the draft. Reply with JSON.\n\nYour role: critic."),
         Message("user", "Hi"),
     ]
-    data, reply = await backend.reply_json(critic, model="critic-model", max_tokens=400)
+    reply = await backend.reply(critic, model="critic-model", max_tokens=400, schema=CRITIC_SCHEMA)
+    data = extract_json(reply.text)
     assert data is not None and data["verdict"] in ("accept", "revise")
     assert reply.finish_reason == "stop" and reply.usage.output_tokens > 0
 

@@ -29,7 +29,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from tutorforge.llm.base import CALL_LOG, Backend, Message, Reply, Usage
+from tutorforge.llm.base import CALL_LOG, Backend, Message, Reply, Schema, Usage
 from tutorforge.llm.cache import ResponseCache, cache_key
 from tutorforge.llm.failures import AttemptError, BudgetReached, CallFailed, scrub
 from tutorforge.llm.hygiene import UNUSABLE, clean_reply
@@ -138,24 +138,27 @@ class Caller:
         own: list[str] | None = None,
         others: list[str] | None = None,
         prose: bool = True,
+        schema: Schema | None = None,
     ) -> tuple[str, dict]:
-        """The cleaned reply text and its call record; raises CallFailed when every attempt failed."""
+        """The cleaned reply text and its call record; raises CallFailed when every attempt failed.
+        With a `schema` the backend asks for structured output (see `Backend.reply`)."""
         started = time.monotonic()
         backend = target.backend
         key = ""
         if self.cache is not None and self.cache.enabled:
-            key = cache_key(
-                {
-                    "backend": backend.name,
-                    "endpoint": getattr(backend, "endpoint", ""),
-                    "model": target.model,
-                    "messages": [[m.role, m.content] for m in messages],
-                    "max_tokens": target.max_tokens,
-                    "temperature": target.temperature,
-                    "sample": sample,
-                    "prose": prose,
-                }
-            )
+            request = {
+                "backend": backend.name,
+                "endpoint": getattr(backend, "endpoint", ""),
+                "model": target.model,
+                "messages": [[m.role, m.content] for m in messages],
+                "max_tokens": target.max_tokens,
+                "temperature": target.temperature,
+                "sample": sample,
+                "prose": prose,
+            }
+            if schema is not None:  # only when set, so the keys of earlier calls stay the same
+                request["schema"] = [schema.name, schema.schema]
+            key = cache_key(request)
             hit = self.cache.get(key)
             if hit is not None:
                 state = _Attempts(issues=list(hit["issues"]), finish_reason=hit["finish_reason"])
@@ -176,6 +179,7 @@ class Caller:
                         model=target.model,
                         max_tokens=target.max_tokens,
                         temperature=target.temperature,
+                        schema=schema,
                     )
             except AttemptError as exc:
                 ticket.settle(None)
