@@ -241,3 +241,25 @@ async def test_a_server_that_is_gone_is_a_connection_error_retried_then_failed(f
     assert record["issues"] == ["connection", "connection"] and record["attempts"] == 2
     assert f"127.0.0.1:{port}" in record["error"]  # the error says where it could not connect
     assert OPENAI_KEY not in str(failed.value) and ANTHROPIC_KEY not in str(failed.value)
+
+
+@pytest.mark.parametrize("flavour", ["openai", "anthropic"])
+async def test_a_10_mb_reply_or_a_nul_is_a_failed_attempt_retried_never_a_turn(flavour):
+    huge, nul = "Student: " + "x" * 10_000_000, "I think 3 + 4 = 8\x00"
+    # every other student reply the server sends is hostile
+    with start_fake_server(FakeConfig(hostile=(huge, nul), hostile_every=2)) as running:
+        if flavour == "openai":
+            made = OpenAIBackend(OPENAI_KEY, running.url + "/v1", timeout=10.0)
+        else:
+            made = AnthropicBackend(ANTHROPIC_KEY, running.url, timeout=10.0)
+        student = [Message("system", "Learn.\n\nYour role: student."), Message("user", "What is 3 + 4?")]
+        caller = _caller()
+        target = RoleModel(made, "m", max_tokens=200)
+        try:
+            await caller.call("student", target, student)  # the first student reply is ordinary
+            for issue in ("too_long", "nul"):  # then each call's first attempt is hostile
+                text, record = await caller.call("student", target, student)
+                assert record["status"] == "retried" and record["attempts"] == 2
+                assert record["issues"] == [issue] and text and len(text) < 1_000 and "\x00" not in text
+        finally:
+            await made.aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutorforge.review.policy import priority_sql
 
 APP = "tutorforge"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
 # (pending complete dialogues in priority order) as a partial index.
@@ -175,4 +175,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # a draft the verifier sent back (its critic_json keeps what the critic itself said)
     4: ("ALTER TABLE drafts ADD COLUMN forced_by_verifier INTEGER NOT NULL DEFAULT 0",),
+    # the queue orders by a reason's code (`unverifiable: claim timed out` is `unverifiable`)
+    5: ("DROP INDEX IF EXISTS dialogues_queue", _REVIEW_DDL[-1]),
 }

@@ -9,7 +9,8 @@ shapes, waits a configurable latency, and injects faults chosen per request:
 
 Fault kinds: 429 (with `retry-after` / `retry-after-ms`), 401 (echoes the key it was sent, as some
 servers do), 500, 502, 503, 529, timeout (hangs), malformed (truncated JSON), empty, leak (the reply goes
-on to speak for the other role), length (cut off at the token limit), refusal.
+on to speak for the other role), length (cut off at the token limit), refusal. With `hostile` and
+`hostile_every` set, every `hostile_every`-th student reply is the next hostile text, sent whole.
 
 Replies are plausible tutoring text chosen from the role named in the system prompt ("Your role: teacher",
 "student" or "critic"): the teacher returns its plan and message as JSON (a move, a target, a message that
@@ -92,6 +93,9 @@ class FakeConfig:
     revise_rate: float = 0.0  # share of critic replies that ask for a revision
     fault_rates: dict[str, float] = field(default_factory=dict)
     seed: int = 0
+    # every `hostile_every`-th student reply is the next of these texts instead (scripts/bench_hostile.py)
+    hostile: tuple[str, ...] = ()
+    hostile_every: int = 0
 
 
 @dataclass
@@ -133,6 +137,7 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
         self._seen_systems: set[str] = set()
+        self._students = 0  # student replies so far (for `hostile_every`)
         self._tasks: set[asyncio.Task] = set()
         self._server: asyncio.Server | None = None
 
@@ -222,7 +227,7 @@ class FakeLLMServer:
             text = f"Here is my reply:\n```json\n{text}\n```"
         max_tokens = int(req.get("max_completion_tokens") or req.get("max_tokens") or 1024)
         finish = "refusal" if fault == "refusal" else "stop"
-        words = text.split(" ")
+        words = text.split(" ") if text not in self.config.hostile else [text]  # hostile text goes out whole
         if fault == "length" or len(words) > max_tokens:
             text, finish = " ".join(words[: max(1, min(max_tokens, len(words) // 2))]), "length"
         cached = self._cached_tokens(flavour, req, system)
@@ -279,6 +284,12 @@ class FakeLLMServer:
             text = STUDENT_ATTEMPT
         else:
             text = STUDENT_LINES[own % len(STUDENT_LINES)]
+            if self.config.hostile and self.config.hostile_every:
+                with self._lock:
+                    self._students += 1
+                    k, due = divmod(self._students, self.config.hostile_every)
+                if due == 0:
+                    text = self.config.hostile[(k - 1) % len(self.config.hostile)]
         if fault == "leak":
             other = "Student" if role == "teacher" else "Teacher"
             text += f"\n{other}: I think the answer is 7.\n{role.title()}: Let's see."
