@@ -151,18 +151,22 @@ def test_alternatives_in_a_phrase_are_drawn():
     assert vary("no choice {claim}", rng) == "no choice {claim}"
 
 
-def test_backends_that_write_no_attempt_open_with_the_tutor(monkeypatch):
-    """LLM agents without `writes_attempts` keep the tutor opening under `auto`; `attempt` is bad input."""
-    from tutorforge.dialogues.batch import make_agents
+class _TutorOnlyAgents(ScriptedAgents):
+    """Agents of a plug-in backend that cannot write the student's own attempt."""
+
+    writes_attempts = False
+
+
+def test_agents_that_write_no_attempt_open_with_the_tutor():
+    """Agents without `writes_attempts` keep the tutor opening under `auto`; `attempt` is bad input."""
     from tutorforge.errors import BadInput
 
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")
-    models = dict.fromkeys(("teacher", "student", "critic"), "m")
-    config = GenerateConfig(seed=7, backend="openai", base_url="http://127.0.0.1:9/v1", models=models)
-    agents = make_agents(config)
-    if getattr(agents, "writes_attempts", False):
-        pytest.skip("the LLM agents write attempts")
-    factory = DialogueFactory(config, load_registry(), agents)
+    config = GenerateConfig(seed=7)
+    assert any(
+        DialogueFactory(config, load_registry(), ScriptedAgents()).plan(i).opening == "attempt"
+        for i in range(30)
+    )
+    factory = DialogueFactory(config, load_registry(), _TutorOnlyAgents())
     assert {factory.plan(i).opening for i in range(30)} == {"tutor"}
     with pytest.raises(BadInput, match="opening = attempt"):
-        DialogueFactory(config.model_copy(update={"opening": "attempt"}), load_registry(), agents)
+        DialogueFactory(config.model_copy(update={"opening": "attempt"}), load_registry(), _TutorOnlyAgents())
