@@ -26,6 +26,8 @@ from tutorforge.llm.scripted_phrases import (
     MOVES,
     REALISE,
     REALISE_ANY,
+    SAY_ALSO,
+    SHARED,
     STUDENT,
     STUDENT_COMMON,
     TEACHER,
@@ -39,8 +41,16 @@ _ARITHMETIC = re.compile(r"-?[\d.]+(\s*[-+×÷*/]\s*-?[\d.]+)+")
 _AFTER_COMMA = re.compile(r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CHOICE = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a phrase: one alternative is said
+# A key of SAY_ALSO as whole words, never inside a {field}; the longest key first.
+_SAY_ALSO = re.compile(
+    r"(?<![\w{'])(" + "|".join(re.escape(k) for k in sorted(SAY_ALSO, key=len, reverse=True)) + r")(?![\w}'])",
+    re.I,
+)
+_REPHRASE_MAX = 400  # longer text (a step question from an imported problem) is said as it is
 SLIP = "arithmetic-slip"
-_STALLS = ("question", "confused", "guess")  # student acts that put off the step
+_STALLS = ("question", "confused", "guess")
+REREAD = 0.5  # share of attempt diagnoses that first put the problem back in view
+ASK_QUESTION = 0.5  # share of final-answer prompts that quote the problem's own question  # student acts that put off the step
 
 # Socratic probes per misconception: questions that point at the error without telling.
 PROBES: dict[str, list[str]] = {
@@ -111,6 +121,19 @@ def vary(template: str, rng: random.Random) -> str:
     return _CHOICE.sub(lambda m: (opts := m[1].split("|"))[rng.randrange(len(opts))], template)
 
 
+def rephrase(text: str, rng: random.Random) -> str:
+    """The text with each SAY_ALSO key said as one of its phrasings (keeping a capital first letter)."""
+    if len(text) > _REPHRASE_MAX:
+        return text
+
+    def one(m: re.Match) -> str:
+        options = SAY_ALSO[m[1].lower()]
+        said = options[rng.randrange(len(options))]
+        return said[0].upper() + said[1:] if m[1][0].isupper() else said
+
+    return _SAY_ALSO.sub(one, text)
+
+
 def _pick(rng: random.Random, bank: list[str], extra: list[str] | None = None) -> str:
     options = bank + extra if extra else bank
     return vary(options[rng.randrange(len(options))], rng)
@@ -168,7 +191,7 @@ class _Say:
         view = self.view
         extra = view.teacher.style.phrases.get(act, [])
         voice = TEACHER.get(view.teacher.style.voice) or TEACHER[view.teacher.teacher.pedagogy]
-        return (voice.get(act) or MOVES[act]) + extra
+        return (voice.get(act) or MOVES[act]) + SHARED.get(act, []) + extra
 
     def add(self, act: str | list[str], **fields: str) -> _Say:
         """One phrase of `act` (or from the list given), the first fresh one from a random start."""
@@ -187,10 +210,12 @@ class _Say:
         before, a fresh re-ask."""
         if ask.strip().lower() in self.used:
             return self.add(fallback)
-        return self.add("next", ask=ask) if lead else self._keep(ask)
+        self.used.add(ask.strip().lower())
+        said = rephrase(ask, self.view.rng)
+        return self.add("next", ask=said) if lead else self._keep(said)
 
     def _format(self, template: str, fields: dict[str, str]) -> str:
-        text = vary(template, self.view.rng).format(**self.fields, **fields)
+        text = rephrase(vary(template, self.view.rng), self.view.rng).format(**self.fields, **fields)
         return _AFTER_COMMA.sub(lambda m: ", " + m[1].lower(), text)
 
     def _keep(self, text: str) -> _Say:
@@ -270,7 +295,10 @@ class ScriptedAgents:
         steps = view.problem.steps
         move = self._move(view, {"focus", "generic"}) if steps else "focus"
         ask = steps[0].ask if steps and move == "focus" else ""
-        say = self._say(view).add("open" if ask else "open_generic", ask=ask)
+        say = self._say(view)
+        if ask:
+            say.used.add(ask.strip().lower())
+        say.add("open" if ask else "open_generic", ask=rephrase(ask, view.rng))
         if not ask and steps:
             say.add("open_question")
         elif not steps:
@@ -294,7 +322,8 @@ class ScriptedAgents:
         if not target:  # the attempt stopped early but every line is right: on to the next step
             return self._next(view, w, {"focus"})
         move = self._move(view, {"probing", "focus"})
-        say = self._say(view).add(
+        say = self._say(view)
+        say.add(
             "diagnose" if move == "probing" else "diagnose_focus",
             **_parts_of(claim, _wrong_value(step, claim, target)),
         )

@@ -15,6 +15,80 @@ student holding a misconception says to defend it and, once shown a contradictio
 
 from __future__ import annotations
 
+def _any(*words: str) -> str:
+    """`[a|b|c]`: one of the words is said."""
+    return "[" + "|".join(words) + "]"
+
+
+# Word lists that combine freely, so a phrase built from two of them side by side says many different things.
+_QUALITY = _any(
+    "Good", "Careful", "Clear", "Neat", "Tidy", "Solid", "Sharp", "Sound", "Smart", "Thoughtful", "Steady",
+    "Sensible", "Strong", "Clean", "Nice", "Great", "Fine", "Excellent", "Lovely", "Precise", "Logical",
+    "Methodical", "Patient", "Confident",
+)
+_QUALITY_LOW = _QUALITY.lower()
+_WORK = _any(
+    "work", "thinking", "reasoning", "working", "effort", "step", "job", "calculation", "choice", "approach",
+    "method", "move", "idea", "logic", "setup", "handling", "attention to detail",
+)
+_YES = _any(
+    "Yes", "Right", "Yep", "Mm-hm", "Exactly", "Indeed", "Correct", "True", "Spot on", "Agreed", "Absolutely",
+    "Sure", "Quite so", "Precisely", "Bang on", "Perfect",
+)
+_HOW = _any(
+    "carefully", "slowly", "calmly", "closely", "properly", "gently", "patiently", "briefly", "honestly",
+    "quietly", "together", "once more", "again", "line by line", "piece by piece",
+)
+_CHECK = _any(
+    "check", "recheck", "verify", "test", "trace", "retrace", "redo", "revisit", "review", "rethink", "examine",
+    "reconsider", "inspect", "unpick", "question", "go over",
+)
+_PART = _any("step", "line", "result", "bit", "part", "piece of work", "calculation", "move", "working")
+_ON = _any(
+    "Now", "So", "Then", "Next", "Okay", "Alright", "Right", "Good", "Great", "Fine", "Onward", "Moving on",
+    "From here", "Building on that", "With that done", "With that in hand", "Carrying on", "Next up",
+)
+_WHEN = _any(
+    "whenever you're ready", "in your own time", "when you're ready", "no rush", "take your time", "at your pace",
+    "if you can", "as best you can", "as you see it", "in your words",
+)
+
+# Phrasings every voice can use besides its own, built from the word lists.
+SHARED: dict[str, list[str]] = {
+    "praise": [
+        f"{_QUALITY} {_WORK}[.|!|, {{name}}.|, well done.|, that's it.|, truly.]",
+        f"{_YES}, {_QUALITY_LOW} {_WORK}.",
+        f"{_YES}. {_QUALITY} {_WORK}[|, {{name}}].",
+        f"That's {_QUALITY_LOW} {_WORK}[|, {{name}}].",
+    ],
+    "hint_lead": [
+        f"Let's {_HOW} {_CHECK} that {_PART}.",
+        f"[Hmm|Wait|Hold on|Okay|Well], {_CHECK} that {_PART} {_HOW}.",
+        f"Not [quite|yet]. We'll {_CHECK} that {_PART} {_HOW}.",
+    ],
+    "next": [
+        f"{_ON}, {{ask}}",
+        f"{_ON}: {{ask}}",
+        f"{_ON}, and {_WHEN}: {{ask}}",
+        f"{_YES}. {_ON}, {{ask}}",
+    ],
+    "ask_final": [
+        f"{_ON}, what's the final answer, {_WHEN}?",
+        f"{_ON}: [give|state|tell me] the final answer, {_WHEN}.",
+        f"[Last|Final] [step|question|bit], {_WHEN}: what [is|'s] the answer?",
+    ],
+    "close": [
+        f"{_YES}, that's the answer. {_QUALITY} {_WORK}[|, {{name}}].",
+        f"{_YES}! {_QUALITY} {_WORK} [all the way through|from start to finish|on every step|throughout].",
+        f"That's [it|correct|right]. {_QUALITY} {_WORK}[, {{name}}|].",
+    ],
+    "reask": [
+        f"{_CHECK} it {_HOW} and tell me what you get.",
+        f"[Try|Do] that {_PART} {_HOW}, {_WHEN}.",
+    ],
+}
+
+
 TEACHER: dict[str, dict[str, list[str]]] = {
     "socratic": {
         "open": [
@@ -737,3 +811,54 @@ REALISE_ANY: list[str] = [
     "Okay, that doesn't work. I see it now.",
     "Hmm, right, my way gives the wrong thing.",
 ]
+
+# Ways a teacher says the same words: each key (matched as whole words, any case) is said as one of its
+# phrasings, drawn each time. Only discourse words: never a number, an operation, a variable or a word a
+# claim is written with, so a restated claim, and the verifier's reading of it, stay as they were.
+SAY_ALSO: dict[str, list[str]] = {
+    "can you": ["can you", "could you", "would you", "are you able to"],
+    "what do you get": ["what do you get", "what comes out", "what do you end up with", "what do you find"],
+    "what do you think": ["what do you think", "what would you say"],
+    "what would you do": ["what would you do", "what would you try"],
+    "final answer": ["final answer", "complete answer", "overall answer"],
+    "what is the": ["what is the", "what's the"],
+    "what is your": ["what is your", "what's your"],
+    "that step": ["that step", "that line", "that part", "that bit of work"],
+    "this step": ["this step", "this part", "this line", "the current step"],
+    "the problem": ["the problem", "the question", "the task", "the exercise"],
+    "well done": ["well done", "good going", "nicely handled", "well worked"],
+    "good work": ["good work", "solid work", "fine work", "careful work"],
+    "nice work": ["nice work", "lovely work", "tidy work", "neat work"],
+    "that's right": ["that's right", "that's spot on", "that's the one", "that checks out"],
+    "that's correct": ["that's correct", "that is correct", "that's accurate"],
+    "let's": ["let's", "let us", "we'll"],
+    "take a look": ["take a look", "have a look", "take a closer look"],
+    "look at": ["look at", "check", "examine", "go over"],
+    "work out": ["work out", "figure out", "find", "calculate"],
+    "again": ["again", "once more", "one more time", "afresh"],
+    "carefully": ["carefully", "slowly", "with care", "patiently"],
+    "how did you": ["how did you", "how exactly did you", "in what way did you"],
+    "walk me through": ["walk me through", "talk me through", "take me through", "explain"],
+    "do you": ["do you", "would you"],
+    "the answer": ["the answer", "the solution"],
+    "your answer": ["your answer", "your result", "what you found"],
+    "great job": ["great job", "super job", "fine job", "excellent job"],
+    "keep going": ["keep going", "carry on", "go on", "continue", "press on"],
+    "good": ["good", "great", "lovely"],
+    "nice": ["nice", "neat", "lovely"],
+    "okay": ["okay", "ok", "alright"],
+    "really": ["really", "actually", "truly"],
+    "think about": ["think about", "consider", "reflect on"],
+    "exactly": ["exactly", "precisely"],
+    "you found": ["you found", "you worked out", "you got", "you arrived at", "you reached"],
+    "notice": ["notice", "see", "observe", "spot"],
+    "tell me": ["tell me", "show me", "explain to me", "let me know"],
+    "start": ["start", "begin"],
+    "don't worry": ["don't worry", "no need to worry"],
+    "mistake": ["mistake", "error", "slip"],
+    "i like": ["i like", "i love", "i appreciate"],
+    "for me": ["for me", "please", "for us"],
+    "does it": ["does it", "will it"],
+    "remember": ["remember", "keep in mind", "recall"],
+    "step by step": ["step by step", "one step at a time", "piece by piece", "bit by bit"],
+}
