@@ -38,19 +38,22 @@ from tutorforge.verifiers.types import TurnVerdict
 _LAST_INT = re.compile(r"(?<![\w^.\-])(-?\d+)(\s*)$")
 _ARITHMETIC = re.compile(r"-?[\d.]+(\s*[-+×÷*/]\s*-?[\d.]+)+")
 # A question placed after a lead-in ("Now, what ...") continues the sentence in lower case.
-_AFTER_COMMA = re.compile(r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then)\b")
+_AFTER_COMMA = re.compile(
+    r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then|For|In|With|Once|Since"
+    r"|By)\b"
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CHOICE = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a phrase: one alternative is said
 # A key of SAY_ALSO as whole words, never inside a {field}; the longest key first.
 _SAY_ALSO = re.compile(
-    r"(?<![\w{'])(" + "|".join(re.escape(k) for k in sorted(SAY_ALSO, key=len, reverse=True)) + r")(?![\w}'])",
+    r"(?<![\w{'])("
+    + "|".join(re.escape(k) for k in sorted(SAY_ALSO, key=len, reverse=True))
+    + r")(?![\w}'])",
     re.I,
 )
 _REPHRASE_MAX = 400  # longer text (a step question from an imported problem) is said as it is
 SLIP = "arithmetic-slip"
-_STALLS = ("question", "confused", "guess")
-REREAD = 0.5  # share of attempt diagnoses that first put the problem back in view
-ASK_QUESTION = 0.5  # share of final-answer prompts that quote the problem's own question  # student acts that put off the step
+_STALLS = ("question", "confused", "guess")  # student acts that put off the step
 
 # Socratic probes per misconception: questions that point at the error without telling.
 PROBES: dict[str, list[str]] = {
@@ -208,11 +211,16 @@ class _Say:
     def ask(self, ask: str, fallback: str, *, lead: bool = False) -> _Say:
         """The step's question (after a lead-in from the `next` bank), or, when the teacher asked it
         before, a fresh re-ask."""
-        if ask.strip().lower() in self.used:
+        said = self.said_ask(ask)
+        if any(s in self.used for s in _sentences(said)):
             return self.add(fallback)
-        self.used.add(ask.strip().lower())
-        said = rephrase(ask, self.view.rng)
         return self.add("next", ask=said) if lead else self._keep(said)
+
+    def said_ask(self, ask: str) -> str:
+        """The step question in the words this dialogue's teacher always asks it with (so a re-ask is
+        recognised as one)."""
+        view = self.view
+        return rephrase(ask, random.Random(f"{view.problem.problem_id}|{self.fields['name']}|{ask}"))
 
     def _format(self, template: str, fields: dict[str, str]) -> str:
         text = rephrase(vary(template, self.view.rng), self.view.rng).format(**self.fields, **fields)
@@ -296,9 +304,7 @@ class ScriptedAgents:
         move = self._move(view, {"focus", "generic"}) if steps else "focus"
         ask = steps[0].ask if steps and move == "focus" else ""
         say = self._say(view)
-        if ask:
-            say.used.add(ask.strip().lower())
-        say.add("open" if ask else "open_generic", ask=rephrase(ask, view.rng))
+        say.add("open" if ask else "open_generic", ask=say.said_ask(ask))
         if not ask and steps:
             say.add("open_question")
         elif not steps:
