@@ -208,3 +208,27 @@ def test_real_mathdial_imports_every_problem_with_a_numeric_answer() -> None:
             assert s.claim in s.text and holds(s.claim), s.claim
     with_steps = sum(1 for p in problems if p.steps)
     assert with_steps >= 0.9 * len(problems)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"question": "What is 2 + 3?", "answer": ' + "7" * 5000 + "}", "more than 4,300 digits"),
+        ('{"question": "What is \\ud800 2 + 3?", "answer": "5"}', "lone surrogate"),
+    ],
+)
+def test_hostile_lines_are_bad_input_naming_the_line(tmp_path, line, words):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"question": "What is 1 + 1?", "answer": "2"}\n' + line + "\n")
+    with pytest.raises(BadInput, match=f"p.jsonl, line 2: .*{words}"):
+        load_problems(path)
+
+
+def test_a_fifo_is_refused_unread(tmp_path):
+    import os
+
+    fifo = tmp_path / "p.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(BadInput, match="not a regular file"):
+        load_problems(fifo)

@@ -26,13 +26,13 @@ from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import Message
 from tutorforge.llm.cache import ResponseCache
-from tutorforge.llm.calls import Caller, RoleModel
+from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
 from tutorforge.llm.critique import parse_critic
 from tutorforge.llm.hygiene import END_MARKER, speaker_labels
 from tutorforge.llm.pricing import PriceTable
 from tutorforge.llm.prompts import critic_messages, student_messages, teacher_messages
 from tutorforge.llm.ratelimit import RateLimiter
-from tutorforge.llm.sdk_backend import SDKBackend
+from tutorforge.llm.sdk_backend import DEFAULT_TIMEOUT, SDKBackend
 from tutorforge.verifiers.types import TurnVerdict
 
 ROLES = ("teacher", "student", "critic")
@@ -138,16 +138,17 @@ ROLE_DEFAULTS: dict[str, dict] = {
 }
 
 
-def make_backend(name: str, base_url: str | None = None) -> SDKBackend:
-    """The backend called `name` (openai or anthropic), keys from the environment."""
+def make_backend(name: str, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> SDKBackend:
+    """The backend called `name` (openai or anthropic), keys from the environment, `timeout` seconds per
+    request."""
     if name == "openai":
         from tutorforge.llm.openai_backend import OpenAIBackend
 
-        return OpenAIBackend(base_url=base_url)
+        return OpenAIBackend(base_url=base_url, timeout=timeout)
     if name == "anthropic":
         from tutorforge.llm.anthropic_backend import AnthropicBackend
 
-        return AnthropicBackend(base_url=base_url)
+        return AnthropicBackend(base_url=base_url, timeout=timeout)
     raise BadInput(f"--backend {name}: unknown backend (use scripted, openai or anthropic)")
 
 
@@ -155,7 +156,7 @@ def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> L
     """LLM agents for a `generate` run: one backend, a model per role, the response cache in `cache_path`
     (the corpus database), prices from `config.pricing` then genai-prices, `config.max_cost`, and the
     client-side `config.rate_limits` per model."""
-    backend = make_backend(config.backend, config.base_url)
+    backend = make_backend(config.backend, config.base_url, config.request_timeout)
     roles = {}
     for role in ROLES:
         model = config.models.get(role)
@@ -168,5 +169,8 @@ def build_llm_agents(config: GenerateConfig, cache_path: str | None = None) -> L
     cache = ResponseCache(cache_path, enabled=not config.no_cache) if cache_path else None
     prices = PriceTable(config.pricing, where="pricing")
     limiter = RateLimiter(config.rate_limits)
-    caller = Caller(cache=cache, prices=prices, seed=config.seed, budget=config.max_cost, limiter=limiter)
+    policy = RetryPolicy(timeout=config.request_timeout)
+    caller = Caller(
+        cache=cache, prices=prices, policy=policy, seed=config.seed, budget=config.max_cost, limiter=limiter
+    )
     return LLMAgents(roles, caller, mathdial=config.mathdial_students)

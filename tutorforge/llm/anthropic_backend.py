@@ -11,7 +11,7 @@ import httpx2
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import Message, Reply, Usage
 from tutorforge.llm.failures import AttemptError
-from tutorforge.llm.sdk_backend import SDKBackend
+from tutorforge.llm.sdk_backend import NO_KEY, SDKBackend
 
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "refusal": "refusal"}
 
@@ -31,10 +31,13 @@ class AnthropicBackend(SDKBackend):
     _client_class = anthropic.AsyncAnthropic
 
     def _credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY") or ""
+        base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+        key = api_key or os.environ.get("ANTHROPIC_API_KEY") or (NO_KEY if base_url else "")
         if not key:
-            raise BadInput("the anthropic backend needs ANTHROPIC_API_KEY")
-        return key, base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+            raise BadInput(
+                "the anthropic backend needs ANTHROPIC_API_KEY (or --base-url for a server of your own)"
+            )
+        return key, base_url
 
     async def _create(
         self, messages: list[Message], *, model: str, max_tokens: int, temperature: float

@@ -17,7 +17,8 @@ from tutorforge.llm.base import Message, Reply
 from tutorforge.llm.critique import extract_json
 from tutorforge.llm.failures import RETRYABLE_STATUS, AttemptError, scrub
 
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = 120.0  # seconds per attempt (`--request-timeout`)
+NO_KEY = "unused"  # sent to a --base-url server that needs no key
 
 
 def public_endpoint(base_url: str | None) -> str:

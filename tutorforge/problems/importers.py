@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from fractions import Fraction
 from pathlib import Path
 
 from tutorforge.errors import BadInput
+from tutorforge.inputs import InputError, json_value, read_regular
 from tutorforge.problems.model import Problem
 from tutorforge.problems.worked_solutions import format_value, steps_from_solution
 
 FAMILY = "word_problem"
+PROBLEMS_MAX_BYTES = 256 << 20  # GSM8K is 5 MB, MathDial 10 MB
 MATHDIAL_META = ("qid", "student_profile", "student_incorrect_solution", "teacher_described_confusion")
 
 _NUMBER = re.compile(r"^-?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^-?\d+/\d+$")
@@ -37,14 +38,12 @@ def load_problems(path: Path) -> list[Problem]:
 
 
 def _read(path: Path) -> str:
+    if not path.exists():
+        raise BadInput(f"{path}: no such file")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, not a problems file") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+        data = read_regular(path, PROBLEMS_MAX_BYTES)
+    except InputError as exc:
+        raise BadInput(f"{path}: {exc}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,9 +74,9 @@ def _from_jsonl(path: Path, text: str) -> list[Problem]:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{path}, line {line}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            record = json_value(raw)
+        except InputError as exc:
+            raise BadInput(f"{path}, line {line}: {exc}") from None
         if not isinstance(record, dict):
             raise BadInput(f"{path}, line {line}: expected a JSON object, got {type(record).__name__}")
         if mathdial is None:

@@ -116,6 +116,8 @@ def _rounded(side: Side | None, exact: Value, written: Value, approx: bool) -> b
     if side is None or not side.bare_number:
         return False
     d = max(side.decimals, 0)
+    if side.cut:  # "0.333..." is the exact value cut off or rounded at its last place
+        return abs(float(exact) - float(written)) <= 10.0**-d + 1e-12 * max(1.0, abs(float(exact)))
     if (d > 0 or approx) and _rounds_to(exact, written, d):
         return True
     return approx and abs(float(exact) - float(written)) <= 0.01 * abs(float(written))
@@ -126,6 +128,8 @@ def values_match(a: Value, b: Value, sa: Side | None, sb: Side | None, approx: b
     None: floats too close to call."""
     if isinstance(a, Fraction) and isinstance(b, Fraction) and a == b:
         return True
+    if approx and abs(float(a) - float(b)) <= 0.01 * max(abs(float(a)), abs(float(b))):
+        return True  # "≈" between two expressions: within one percent
     if sa is not None and sb is not None and sa.percent != sb.percent:
         # "0.2 × 100 = 20%": a bare percent also reads as its number of hundredths
         pa, pb = (a * 100, b) if sa.percent else (a, b * 100)
@@ -187,7 +191,9 @@ def _numeric(
     except TooBig as exc:
         return "unverifiable", f"too large to check ({exc})"
     except Undefined as exc:
-        return "false", f"undefined: {exc}"
+        if "division by zero" in str(exc):
+            return "false", f"undefined: {exc}"
+        return "unverifiable", f"undefined in the reals: {exc}"  # √-4 = 2i holds in the complex numbers
     except EvalError:
         if len(lefts) == 1 and len(rights) == 1:
             ok, detail = _pool_equal(lefts[0], rights[0], cx)
@@ -211,6 +217,8 @@ def _integral(left: tuple, right: tuple, cx: CheckContext) -> tuple[str, str]:
         left, right = right, left
     if left[0] != "int" or left[3] is not None or has_tag(right, frozenset({"int"})):
         ok, detail = _pool_equal(left, right, cx)
+        if ok is False and has_tag(right, frozenset({"int"})):
+            return "unverifiable", "integrals on both sides"  # ∫u dv = uv - ∫v du: u, v are functions
         return ("unverifiable", detail) if ok is None else ("ok", "") if ok else ("false", detail)
     var, body = left[1], left[2]
     syms = sorted(free_symbols(right) | free_symbols(body) | {var})
@@ -287,6 +295,9 @@ def _unit_conversion(ls: Side, rs: Side) -> bool:
         return False
     if ls.bare_number and rs.bare_number:  # "20% = 0.2" and "$5 = 500" are still arithmetic
         return bool(a and b) or (a or b) not in ("%", "$")
+    computed = rs if ls.bare_number else ls
+    if computed.money and computed.unit and not computed.bare_number:
+        return False  # "495 students × $15/student = $7,425": money computed from a count is arithmetic
     return "$" in (a, b) and bool(a and b)  # a count against money: "2 dozen = $12 x 2"
 
 
@@ -330,6 +341,22 @@ def _against_steps(tree: tuple | None, steps: dict) -> tuple[str, str]:
     return "invalid", f"the solution combines {shown} into {results}, not {fmt(value)}"
 
 
+def _division_with_remainder(left: tuple | None, right: tuple | None, ls: Side, rs: Side) -> tuple[str, str]:
+    """ "17 ÷ 5 = 3 remainder 2": 17 = 5 × 3 + 2 with 0 ≤ 2 < 5."""
+    if ls.remainder is not None or left is None or right is None or left[0] != "div" or right[0] != "num":
+        return "unverifiable", "a remainder where no division is written"
+    try:
+        a, b = evaluate(left[1], {}), evaluate(left[2], {})
+    except EvalError:
+        return "unverifiable", "could not be evaluated"
+    q, r = right[1], rs.remainder
+    if not all(isinstance(v, Fraction) and v.denominator == 1 for v in (a, b, q)) or b <= 0:
+        return "unverifiable", "a remainder of a division that is not of whole numbers"
+    if a == b * q + r and 0 <= r < b:
+        return "ok", ""
+    return "false", f"{fmt(a)} ÷ {fmt(b)} is {fmt(a // b)} remainder {fmt(a % b)}"
+
+
 def check_chain(chain: Chain, ex: Extraction, cx: CheckContext) -> tuple[int, list[Finding]]:
     """(claims counted, findings) for every link of a chain."""
     trees = [side_tree(s, cx) for s in chain.sides]
@@ -339,9 +366,18 @@ def check_chain(chain: Chain, ex: Extraction, cx: CheckContext) -> tuple[int, li
         ls, rs = chain.sides[i], chain.sides[i + 1]
         if _unit_conversion(ls, rs) or _part_of_whole(ls, rs, trees[i], trees[i + 1]):
             continue
-        outcome, detail = check_link(trees[i], trees[i + 1], ls, rs, chain.approx[i], cx)
+        if not (ls.complete and rs.complete):
+            outcome, detail = "unverifiable", "a side was not read completely"
+        elif chain.approx[i] and ls.compared:
+            outcome, detail = "unverifiable", "an approximation inside a chain of comparisons"
+        elif rs.remainder is not None or ls.remainder is not None:
+            outcome, detail = _division_with_remainder(trees[i], trees[i + 1], ls, rs)
+        else:
+            outcome, detail = check_link(trees[i], trees[i + 1], ls, rs, chain.approx[i], cx)
         if outcome == "false" and _running(trees[i], trees[i + 1]):
             outcome = "ok"
+        if outcome == "false" and (ls.any_base_log or rs.any_base_log):
+            outcome, detail = "unverifiable", "a logarithm without a base"
         if outcome == "ok" and cx.steps:
             outcome, detail = _against_steps(trees[i], cx.steps)
         if outcome == "skip":

@@ -12,9 +12,10 @@ from tutorforge.verifiers.lexer import KEYWORDS, Token, tokenize
 from tutorforge.verifiers.limits import MAX_SIDE_TOKENS
 
 _WINDOW_KINDS = {"num", "var", "const", "func", "op", "lp", "rp", "pow", "bang", "of", "deriv", "int", "dx"}
-_WINDOW_KINDS |= {"ufunc", "opaque"}
-_BAD_BEFORE_START = {"num", "var", "const", "rp", "pow", "bang", "of", "func", "deriv", "int", "dx", "op"}
+_WINDOW_KINDS |= {"ufunc", "opaque", "deg"}
 _SENTENCE_END = {".", "?", "!", "\n"}
+# `e` is a variable when the text gives it a value or lists it with other letters ("a, b, c, d, e").
+_E_VARIABLE = re.compile(r"(?<![\\\w])e\s*(?:=|<|>|≤|≥|\\[lg]eq?\b|\\in\b)|\b[a-d],\s*e\b")
 
 _ANSWER_PHRASE = re.compile(
     r"\b(?:(?:final\s+|correct\s+|right\s+)?answer\s*(?:is|was|would\s+be|should\s+be|will\s+be|=|:)"
@@ -32,9 +33,23 @@ _YOUR_BEFORE = re.compile(r"\byour\s+(?:\w+\s+)?$", re.I)
 _NOT_BEFORE = re.compile(
     r"\b(?:not|no|isn't|never)(?:\s+(?:true|the\s+case|correct|right))?(?:\s+that)?\W*$", re.I
 )
+# "… = 8, which is not right" retracts the claim; "= 6, which is not a perfect square" and "= 19, not equal
+# to 25" state it and say something else about its value.
 _NEGATED_AFTER = re.compile(
-    r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:not|isn't|wasn't|doesn't|does\s+not|"
-    r"can't|cannot|incorrect|wrong|false|a\s+mistake|an\s+error|mistaken)\b",
+    r"^\W*(?:(?:is|was|are|that's|that\s+is|which\s+is|but\s+that's)\s+)?(?:(?:not|isn't|wasn't|doesn't|does\s+not|"
+    r"can't|cannot)\b(?!\s+(?:\d|an?\s|divisible|prime|equal\s+to|greater|less|more|an?\b))|"
+    r"(?:incorrect|wrong|false|a\s+mistake|an\s+error|mistaken)\b)",
+    re.I,
+)
+
+
+# A candidate the text itself tests and rejects: "2 + 1 = 1 (False)", "… \\implies 0 = -44 \\] This is a
+# contradiction", "Check: 60 = 25 + 36 = 61 - This does not work.", "3^2 + 1 = 11? No." (read right after
+# the claim).
+_MARKED_FALSE = re.compile(
+    r"\s*\?\s*(?:no|nope)\b|[\s,.;:)\]-]*(?:\(|text\s*)?[^=.\n]{0,12}?\b(?:false|contradiction|contradicts|"
+    r"does\s+not\s+(?:work|hold|satisfy)|doesn't\s+(?:work|hold|satisfy)|not\s+(?:correct|true|valid|possible)|"
+    r"incorrect|impossible|not\s+a\s+solution|no\s+solution|fails)\b",
     re.I,
 )
 
@@ -98,9 +113,11 @@ def _sentences(tokens: list[Token], text: str) -> tuple[list[int], list[tuple[in
 
 def _window_start(tokens: list[Token], k: int, floor: int) -> int:
     s = k
+    depth = 0
     while s - 1 >= floor and k - s < MAX_SIDE_TOKENS + 1:
         t = tokens[s - 1]
-        if t.kind in _WINDOW_KINDS:
+        if t.kind in _WINDOW_KINDS or (depth > 0 and t.kind == "punct" and t.value == ","):
+            depth += (t.kind == "rp") - (t.kind == "lp")
             s -= 1
             continue
         if t.kind == "word" and s - 2 >= floor and t.value.lower() not in KEYWORDS:
@@ -116,6 +133,74 @@ def _window_start(tokens: list[Token], k: int, floor: int) -> int:
             continue
         break
     return s
+
+
+# Tokens that end a clause besides `=` (which chains) and punctuation: `≠`, the logical arrows and the
+# comparisons. `≡` does not.
+_RELATIONS = {"≠", "→", "⇒", "⟹", "∴"}
+_COMPARISONS = {"<", ">", "≤", "≥"}
+_LABEL_WORDS = {"so", "then", "thus", "therefore", "hence", "and", "which", "that", "since", "because", "now"}
+_LABEL_WORDS |= {"a", "an"}
+
+
+def _edge(tokens: list[Token], i: int, inner: Token, left: bool) -> bool:
+    """Whether tokens[i], just outside a side whose outermost token is `inner`, ends the clause."""
+    if i < 0 or i >= len(tokens):
+        return True
+    t = tokens[i]
+    if t.kind == "eq" or (t.kind == "other" and t.value in _RELATIONS):
+        return True
+    if t.kind == "other" and t.value in _COMPARISONS:
+        return True  # "6 \\cdot 14 = 84 > 0", "f(x) \\leq 4 + 1 = 5" (see Side.compared for "≈")
+    if t.kind == "punct":
+        return not (inner.math and t.math and t.value == "!")  # "!5" is a subfactorial inside math
+    if t.kind in ("lp", "rp") and t.math != inner.math:
+        return True  # "\\( 1 + 2 = 3 \\) (not a square)": a parenthesis in the prose around a LaTeX piece
+    if not left and t.prose:
+        return True  # "4 \\times 5 = 20 \\text{ square units}": words written after a value
+    if not left and t.kind == "lp" and not inner.math and t.start > inner.end:
+        return True  # "0 + 0 = 0 (which cannot be)": a remark after a plain-text side
+    if t.kind == "op" and t.math != inner.math and _dash(tokens, i, left):
+        return True  # "\\(n = 13 + 1 = 14\\) - Fourth term: …": a dash in the prose, not a minus
+    if t.kind in ("op", "lp", "rp", "pow", "bang", "deg", "func", "ufunc", "opaque"):
+        return False  # an operand or an operator left unread, in this LaTeX piece or next to it
+    if t.kind == "of":  # "a total of 3 + 4 = 7", but not "10% of $1.50 = …"
+        return not left or (i > 0 and tokens[i - 1].kind == "word")
+    if t.math != inner.math:
+        return True  # a side that fills its LaTeX piece
+    if inner.math:
+        return False  # inside LaTeX math every other token belongs to the expression
+    glued = t.end == inner.start if left else inner.end == t.start
+    if t.kind in ("word", "sep") and not glued:
+        # prose around a plain-text side, but not a word glued to an operand before a binary minus
+        # ("68AC - 444 = 0"); "I think -2x + 4 = 10" is a clause of its own
+        if left and inner.kind == "op" and i > 0:
+            prev = tokens[i - 1]
+            return not (prev.end == t.start and prev.kind in ("num", "rp", "var"))
+        return True
+    return False
+
+
+def _dash(tokens: list[Token], i: int, left: bool) -> bool:
+    """An operator outside a LaTeX piece whose far neighbour is punctuation or a word of prose."""
+    far = i - 1 if left else i + 1
+    if far < 0 or far >= len(tokens):
+        return True
+    t = tokens[far]
+    spaced = tokens[i].start > t.end if left else t.start > tokens[i].end
+    return t.math == 0 and (t.kind == "punct" or (t.kind in ("word", "sep") and spaced))
+
+
+def fully_read(tokens: list[Token], side: Side) -> bool:
+    """The one place that decides whether a side was read completely: the tokens on both sides of it
+    end the clause, and nothing inside it reads two ways ("4√3 / 6√3"). A side with a word, a label,
+    an unknown command or an unread operand next to it ("\\text{Multiples of 3 or } 5 = 100 + 60 - 20",
+    "4(0.30102...)") leaves its claim unverifiable."""
+    if side.ambiguous:
+        return False
+    return _edge(tokens, side.start - 1, tokens[side.start], True) and _edge(
+        tokens, side.end, tokens[side.end - 1], False
+    )
 
 
 def _left_side(tokens: list[Token], k: int, floor: int) -> Side | None:
@@ -135,16 +220,12 @@ def _left_side(tokens: list[Token], k: int, floor: int) -> Side | None:
         if depth == 0:
             starts.append(s)
     for s in reversed(starts):
-        if s > 0 and tokens[s - 1].kind in _BAD_BEFORE_START and s - 1 >= floor:
-            continue
-        if s > 0 and tokens[s - 1].kind in ("word", "other") and tokens[s - 1].end == tokens[s].start:
-            continue
         try:
             side = scan(tokens, s, k)
         except NoExpr:
             continue
         if side.end == k:
-            return side
+            return side  # the longest expression ending at `=`; fully_read judges what is before it
     return None
 
 
@@ -155,26 +236,75 @@ def _right_side(tokens: list[Token], k: int) -> Side | None:
         return None
 
 
-def _acceptable(left: Side, right: Side, eq: Token, after: Token | None) -> bool:
+def _starts_clause(tokens: list[Token], k: int) -> bool:
+    """ "So 20% of 80 is 16": nothing but a linking word before a computation linked by "is"
+    ("the smallest integer greater than 4/3 is 2" compares, it does not compute)."""
+    if k == 0:
+        return True
+    t = tokens[k - 1]
+    return t.kind in ("punct", "eq") or (t.kind in ("word", "sep") and t.value.lower() in _LABEL_WORDS)
+
+
+def _acceptable(tokens: list[Token], left: Side, right: Side, eq: Token, after: Token | None) -> bool:
     """A link written as a word ("is") counts only in narrow forms: "20% of 80 is 16"."""
     if not eq.weak:
         return True
     if left.special:
         return True
-    return left.operators > 0 and right.bare_number
+    return left.operators > 0 and right.bare_number and _starts_clause(tokens, left.start)
 
 
 def _embedded(left: Side, tokens: list[Token]) -> bool:
     """A bare number with a unit right after a word belongs to the words: "in the final 5 floors = 80 min"."""
     if not left.bare_number or not left.unit or left.start == 0:
         return False
-    return tokens[left.start - 1].kind == "word"
+    return tokens[left.start - 1].kind in ("word", "of")
 
 
 def _phrase_follows(right: Side, tokens: list[Token], weak: bool) -> bool:
     """ "12 = 2/3 of the total", "20% of 80 is 20 hundredths of 80": the number starts a phrase."""
     after = _at(tokens, right.end)
     return right.bare_number and (weak or not right.unit) and after is not None and after.kind == "of"
+
+
+_REMAINDER_WORDS = {"remainder", "r", "rem"}
+_REMAINDER_GAP = {"word", "var", "of", "num", "punct", "sep"}
+
+
+def _read_remainder(tokens: list[Token], side: Side) -> None:
+    """ "3 remainder 2", "3 R 2", "3 with a remainder of 2" after a quotient: the remainder joins the side."""
+    if not side.bare_number:
+        side.ambiguous = side.ambiguous or side.unit in _REMAINDER_WORDS  # "-12 remainder -5"
+        return
+    k = side.end
+    words = [side.unit] if side.unit in _REMAINDER_WORDS else []
+    while k < len(tokens) and len(words) < 7 and tokens[k].kind in _REMAINDER_GAP:
+        t = tokens[k]
+        if t.kind == "num":
+            break
+        if t.kind == "punct" and t.value not in ",;":
+            break
+        words.append(t.text.lower())
+        k += 1
+    kept = [w for w in words if w not in (",", ";", "with", "a", "of", "and")]
+    if k < len(tokens) and tokens[k].kind == "num" and kept and kept[-1] in _REMAINDER_WORDS:
+        r = tokens[k]
+        if r.decimals == 0 and not r.money:
+            side.remainder = r.value
+            side.end = k + 1
+            return
+    if side.unit in _REMAINDER_WORDS or "remainder" in kept:
+        side.ambiguous = True  # a remainder written in a form not read ("-12 remainder -5")
+
+
+def _continues(tokens: list[Token], left: Side) -> bool:
+    """ "5,000. + 1,000 = 6,000": a clause opening with an operator carries on from a result before it."""
+    k = left.start
+    if k == 0 or tokens[k - 1].kind != "op" or tokens[k - 1].value not in "+-*/":
+        return False
+    if tokens[k - 1].math != tokens[k].math:
+        return False  # "… subtraction. - \\(48 - 2 = 46\\)": a dash before a LaTeX piece
+    return k == 1 or tokens[k - 2].kind == "punct"
 
 
 def _at(tokens: list[Token], i: int) -> Token | None:
@@ -193,9 +323,10 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
                 right = _right_side(tokens, k)
                 if (
                     right is not None
-                    and _acceptable(cur.sides[-1], right, t, _at(tokens, right.end))
+                    and _acceptable(tokens, cur.sides[-1], right, t, _at(tokens, right.end))
                     and not _phrase_follows(right, tokens, t.weak)
                 ):
+                    _read_remainder(tokens, right)
                     cur.sides.append(right)
                     cur.approx.append(t.approx)
                     cur.weak.append(t.weak)
@@ -209,28 +340,43 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
             cur = None
             floor = k + 1
             continue
-        if left is None or right is None or not _acceptable(left, right, t, _at(tokens, right.end)):
+        if left is None or right is None or not _acceptable(tokens, left, right, t, _at(tokens, right.end)):
+            continue
+        if _continues(tokens, left):
             continue
         if _embedded(left, tokens):
             continue
         if _phrase_follows(right, tokens, t.weak):
             continue
+        _read_remainder(tokens, right)
         cur = Chain([left, right], [t.approx], [t.weak])
         chains.append(cur)
         floor = right.end
     for c in chains:
         c.span = (tokens[c.sides[0].start].start, tokens[c.sides[-1].end - 1].end)
+        for side in c.sides:
+            side.complete = fully_read(tokens, side)
+            before = tokens[side.start - 1] if side.start else None
+            side.compared = before is not None and before.kind == "other" and before.value in _COMPARISONS
     return chains
 
 
 def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], sentences, tokens) -> None:
-    for c in chains:
-        c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences)
+    for k in reversed(range(len(chains))):
+        c = chains[k]
+        nxt = chains[k + 1] if k + 1 < len(chains) else None
+        until = nxt.span[0] if nxt else len(ex_text)
+        c.asserted, c.question = _asserted(c.span, c.sides[0].start, ex_text, sentence_of, sentences, until)
+        if nxt is not None and not nxt.asserted and not re.search(r"[A-Za-z]", ex_text[c.span[1] : until]):
+            # the rows of one check the text rejects as a whole: "… \\] \\[ 2 + 1 = 1 \\] (False)"
+            c.asserted = False
 
 
 def _asserted(
-    span: tuple[int, int], first_token: int, text: str, sentence_of, sentences
+    span: tuple[int, int], first_token: int, text: str, sentence_of, sentences, until: int | None = None
 ) -> tuple[bool, bool]:
+    """(asserted, question): quoted, negated or marked false by the text ("… = 1 (False)", up to the next
+    claim at `until`) is not asserted."""
     s_idx = sentence_of[first_token] if first_token < len(sentence_of) else len(sentences) - 1
     s_start, s_end = sentences[s_idx]
     before = text[s_start : span[0]]
@@ -238,7 +384,8 @@ def _asserted(
     question = text[s_start:s_end].rstrip().endswith("?")
     quoted = before.count('"') % 2 == 1 or before.count("“") > before.count("”")
     quoted = quoted or bool(_QUOTE_BEFORE.search(before) or _YOUR_BEFORE.search(before))
-    asserted = not (quoted or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after))
+    marked = _MARKED_FALSE.match(text, span[1], min(len(text), span[1] + 120, until or len(text)))
+    asserted = not (quoted or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after) or marked)
     return asserted, question
 
 
@@ -375,7 +522,7 @@ def extract(text: str, unknowns: frozenset[str] = frozenset()) -> Extraction:
     """All claims of one turn."""
     norm = normalize(text)
     ex_text = norm.text
-    tokens = tokenize(ex_text, unknowns, norm.math)
+    tokens = tokenize(ex_text, unknowns, norm.math, norm.words, bool(_E_VARIABLE.search(text[:20_000])))
     too_complex: list[tuple[int, int]] = []
     chains = _chains(tokens, too_complex)
     sentence_of, sentences = _sentences(tokens, ex_text)

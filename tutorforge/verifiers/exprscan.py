@@ -5,6 +5,7 @@ through Python's number parser."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from tutorforge.verifiers.lexer import KEYWORDS, Token
 from tutorforge.verifiers.limits import MAX_DEPTH, MAX_SIDE_TOKENS
@@ -36,6 +37,12 @@ class Side:
     fraction: bool = False  # a number written as a fraction ("6/8")
     unit: str = ""  # the unit word after a bare number ("15 spoons")
     special: bool = False  # derivative, integral or user function
+    cut: bool = False  # the side is one decimal written cut off ("0.333..."), good to its last place
+    any_base_log: bool = False  # a `log` with no base: 10, e or 2 depending on the writer
+    complete: bool = True  # every token next to it accounted for (claims.fully_read)
+    compared: bool = False  # right after a comparison: "90/123 < k < 180/123 ≈ 0.732" is not read as "≈"
+    ambiguous: bool = False  # "4√3 / 6√3": a division followed by an implicit product, read two ways
+    remainder: Fraction | None = None  # "17 ÷ 5 = 3 remainder 2": the remainder written after the quotient
 
 
 _STARTS_PRIMARY = {"num", "var", "const", "func", "lp", "ufunc", "opaque", "deriv", "int"}
@@ -50,6 +57,8 @@ class _Scanner:
         self.side = Side(start, start, "")
         self.last: Token | None = None
         self.segment = toks[start].math if start < stop else 0
+        self.trig = 0  # inside the argument of sin/cos/tan, where a degree sign converts to radians
+        self.exponent = 0  # inside an exponent, where a degree sign reads two ways ("2^4^\\circ")
 
     def peek(self) -> Token | None:
         """The next token, if it is still part of the same text: an expression never crosses into or
@@ -96,15 +105,18 @@ class _Scanner:
         s = self.unary()
         while (t := self.peek()) is not None:
             saved = self.i, self.last
-            if (t.kind == "op" and t.value in "*/") or (t.kind == "of" and self._of_allowed()):
+            if (t.kind == "op" and t.value in ("*", "/", "mod")) or (t.kind == "of" and self._of_allowed()):
                 op = t.value
                 self.take()
                 r = self._try(self.unary)
                 if r is None:
                     self.i, self.last = saved
                     break
+                nxt = self.peek()
+                if op == "/" and nxt is not None and not nxt.math and self._implicit(nxt):
+                    self.side.ambiguous = True
                 self.side.operators += 1
-                s = f"{s} {op} {r}"
+                s = f"f_mod({s}, {r})" if op == "mod" else f"{s} {op} {r}"
             elif self._implicit(t):
                 r = self._try(self.power)
                 if r is None:
@@ -132,7 +144,7 @@ class _Scanner:
             return t.kind in ("num", "var", "lp", "const", "func")
         if t.kind == "num":
             return False
-        if last.kind not in ("num", "rp", "var", "const", "pow", "bang", "word"):
+        if last.kind not in ("num", "rp", "var", "const", "pow", "bang", "word", "deg"):
             return False
         if last.kind == "word":  # a unit: "3 hours (180 minutes)" is not a product
             return False
@@ -153,10 +165,12 @@ class _Scanner:
     def power(self) -> str:
         base = self.postfix()
         t = self.peek()
-        if t is not None and t.kind == "op" and t.value == "^":
+        if t is not None and t.kind == "op" and t.value == "^" and self.last.kind != "word":  # "80 cm^3"
             saved = self.i, self.last
             self.take()
+            self.exponent += 1
             e = self._try(self.unary)
+            self.exponent -= 1
             if e is None:
                 self.i, self.last = saved
                 return base
@@ -175,6 +189,13 @@ class _Scanner:
                 self.take()
                 self.side.operators += 1
                 p = f"f_factorial({p})"
+            elif t.kind == "deg":
+                self.take()
+                self.side.ambiguous = self.side.ambiguous or self.exponent > 0
+                if self.trig:
+                    p = f"(({p}) * c_pi / {self._number(Fraction(180))})"
+                elif not self.side.unit:
+                    self.side.unit = "°"
             else:
                 break
         return p
@@ -247,12 +268,25 @@ class _Scanner:
     def _func(self) -> str:
         t = self.take()
         nxt = self.peek()
-        if nxt is not None and nxt.kind == "lp":
-            return f"f_{t.value}({self._group()})"
-        if nxt is None or nxt.kind not in _STARTS_PRIMARY:
-            raise NoExpr
-        arg = self.postfix() if t.text == "√" else self.power()
-        return f"f_{t.value}({arg})"
+        trig = t.value in ("sin", "cos", "tan")
+        self.trig += trig
+        try:
+            if nxt is not None and nxt.kind == "lp":
+                arg = self._group()
+            elif nxt is None or nxt.kind not in _STARTS_PRIMARY:
+                raise NoExpr
+            else:
+                arg = self.postfix() if t.text == "√" else self.power()
+        finally:
+            self.trig -= trig
+        name = t.value
+        if name == "log":
+            self.side.any_base_log = True
+        if name.startswith("logb:"):
+            base = name[5:]
+            b = self._number(Fraction(base)) if base.isdigit() else f"s_{base}"
+            return f"(f_ln({arg}) / f_ln({b}))"
+        return f"f_{name}({arg})"
 
     def _num(self) -> str:
         t = self.take()
@@ -283,6 +317,7 @@ class _Scanner:
             self.side.fraction = True
         self.side.money = self.side.money or t.money
         self.side.percent = self.side.percent or t.decimals == -1
+        self.side.cut = self.side.cut or t.cut
         if t.mulword:
             self.side.operators += 1
         else:
@@ -313,6 +348,12 @@ class _Scanner:
     def _unit(self) -> None:
         """Skip a unit after a number: "15 spoons", "60 minutes per hour", "33 dollars/ride"."""
         nxt = self.peek()
+        if nxt is not None and nxt.kind == "op" and nxt.value == "/" and nxt.start == self.last.end:
+            after = self.toks[self.i + 1] if self.i + 1 < self.stop else None
+            if after is not None and after.kind == "word" and after.start == nxt.end and len(after.value) > 1:
+                self.take()  # "$15/student": a rate, its unit after the slash
+                self.take()
+            return
         if nxt is None or nxt.kind != "word" or nxt.value.lower() in KEYWORDS:
             return
         self.take()

@@ -38,8 +38,8 @@ _SIMPLE = {
     "to": " → ",
     "Rightarrow": " → ",
     "implies": " → ",
-    "quad": " ",
-    "qquad": " ",
+    "quad": " ; ",
+    "qquad": " ; ",
     "displaystyle": " ",
     "textstyle": " ",
     "limits": " ",
@@ -47,7 +47,19 @@ _SIMPLE = {
     "hline": " ",
     "int": " ∫ ",
     "percent": "%",
+    "circ": "°",
+    "degree": "°",
+    "equiv": " ≡ ",
+    "mod": " mod ",
+    "bmod": " mod ",
+    "lg": " log_10 ",
+    "lfloor": " floor(",
+    "rfloor": ")",
+    "lceil": " ceil(",
+    "rceil": ")",
 }
+_BINOMS = {"binom", "dbinom", "tbinom"}
+_DEGREE = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ\b)")
 _NAMED_FUNCS = {"sin", "cos", "tan", "ln", "exp", "arcsin", "arccos", "arctan"}
 _GREEK = {"alpha", "beta", "gamma", "theta", "lambda", "mu", "phi", "omega", "tau", "sigma", "rho", "delta"}
 _TEXT = {
@@ -91,6 +103,7 @@ class Normalized:
     pos: list[int] | None = None  # original index of each character (None: identical text)
     math: tuple = ()  # (start, end) ranges of math segments, in normalized indexes
     boxed: list = field(default_factory=list)  # (start, end) of each \boxed{} content, normalized
+    words: tuple = ()  # (start, end) of each \text{} content, normalized: words, not products of letters
     opaque: dict = field(default_factory=dict)  # normalized index of an OPAQUE char -> original span
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
@@ -114,6 +127,7 @@ class _Writer:
         self.math: list[tuple[int, int]] = []
         self.boxed: list[tuple[int, int]] = []
         self.opaque: dict[int, tuple[int, int]] = {}
+        self.words: list[tuple[int, int]] = []
 
     def emit(self, s: str, at: int) -> None:
         self.out.append(s)
@@ -154,6 +168,7 @@ def _find_dollar_math(text: str, start: int) -> tuple[int, int, int] | None:
             content
             and not content[0].isspace()
             and not content[-1].isspace()
+            and content[-1] not in "=+-*/"  # "$3.00=$4.50": two amounts of money, not math
             and "\n" not in content
             and re.search(r"[\\^_{}=]|[a-zA-Z]", content)
             and not re.match(r"\d[\d,.]*\s*(?:[a-zA-Z]{2,}|$)", content)
@@ -214,7 +229,7 @@ def normalize(text: str) -> Normalized:
             continue
         w.copy(i, i + 1)
         i += 1
-    return Normalized("".join(w.out), w.pos + [n], tuple(w.math), w.boxed, w.opaque)
+    return Normalized("".join(w.out), w.pos + [n], tuple(w.math), w.boxed, tuple(w.words), w.opaque)
 
 
 def _math_segment(w: _Writer, i: int, j: int) -> None:
@@ -236,11 +251,14 @@ def _translate(w: _Writer, i: int, j: int) -> None:
         elif c == "}":
             w.emit(")", i)
             i += 1
-        elif c == "&":
+        elif c in "&~":
             w.emit(" ", i)
             i += 1
         elif c == "_":
             i = _subscript(w, i, j)
+        elif c == "^" and (deg := _DEGREE.match(src, i)):
+            w.emit("°", i)
+            i = deg.end()
         else:
             w.copy(i, i + 1)
             i += 1
@@ -322,9 +340,32 @@ def _command(w: _Writer, i: int, j: int) -> int:
         if g is None:
             return k
         w.emit(" ", i)
-        w.copy(g[0], g[1])
+        start = w.n
+        for x in range(g[0], g[1]):
+            if src[x] == "~":
+                w.emit(" ", x)  # a non-breaking space: "\\mathrm{~g}"
+            else:
+                w.copy(x, x + 1)
+        w.words.append((start, w.n))
         w.emit(" ", g[1])
         return g[2]
+    if name in _BINOMS:
+        return _binom(w, i, k, j)
+    if name == "overline":
+        return _overline(w, i, k, j)
+    if name == "pmod":
+        g = _group(src, k, j)
+        if g is None:
+            w.opaque_span(i, k)
+            return k
+        w.emit(" (mod ", i)
+        _translate(w, g[0], g[1])
+        w.emit(") ", g[2] - 1)
+        return g[2]
+    if name in ("tag", "label"):
+        g = _group(src, k, j)
+        w.emit(" ", i)
+        return g[2] if g else k
     if name in ("begin", "end"):
         g = _group(src, k, j)
         w.emit(" ", i)
@@ -338,10 +379,10 @@ def _command(w: _Writer, i: int, j: int) -> int:
         w.emit(f" {name} ", i)
         return k
     if name == "log":
-        m10 = re.match(r"_\{?10\}?", src[k:j])
-        if m10:
-            w.emit(" log10 ", i)
-            return k + m10.end()
+        base = _LOG_BASE.match(src, k, j)
+        if base:
+            w.emit(f" log_{base.group(1) or base.group(2)} ", i)
+            return base.end()
         if k < j and src[k] == "_":
             w.opaque_span(i, k)
             return k
@@ -357,6 +398,43 @@ def _command(w: _Writer, i: int, j: int) -> int:
     return end
 
 
+_LOG_BASE = re.compile(r"_\s*(?:\{\s*([0-9]{1,4}|[a-zA-Z])\s*\}|([0-9]|[a-zA-Z]))")
+_DIGITS = re.compile(r"[0-9]{1,6}")
+
+
+def _binom(w: _Writer, i: int, k: int, j: int) -> int:
+    """`\\binom{n}{k}` as `binomial(n, k)`."""
+    a = _group(w.src, k, j)
+    b = _group(w.src, a[2], j) if a else None
+    if a is None or b is None:
+        w.opaque_span(i, k)
+        return k
+    return _two_groups(w, a, b, (" binomial((", "), (", ")) "), i)
+
+
+def _two_groups(w: _Writer, a: tuple, b: tuple, marks: tuple[str, str, str], i: int) -> int:
+    """Write two `{…}` arguments translated, between the three marks (`((a)/(b))`, `binomial((a), (b))`)."""
+    w.emit(marks[0], i)
+    _translate(w, a[0], a[1])
+    w.emit(marks[1], a[1])
+    _translate(w, b[0], b[1])
+    w.emit(marks[2], max(b[1], b[2] - 1))
+    return b[2]
+
+
+def _overline(w: _Writer, i: int, k: int, j: int) -> int:
+    """A repeating decimal `0.\\overline{3}`: its digits written out to 15 places and marked as cut off
+    ("0.333333333333333..."), which the checks read with the tolerance of the last place."""
+    g = _group(w.src, k, j)
+    before = "".join(w.out[-3:])
+    if g is None or not _DIGITS.fullmatch(w.src[g[0] : g[1]]) or not re.search(r"\d\.\d*$|\.$", before):
+        w.opaque_span(i, g[2] if g else k)
+        return g[2] if g else k
+    digits = w.src[g[0] : g[1]]
+    w.emit((digits * (15 // len(digits) + 1))[:15] + "...", i)
+    return g[2]
+
+
 def _frac(w: _Writer, i: int, k: int, j: int) -> int:
     src = w.src
     a = _group(src, k, j)
@@ -365,18 +443,16 @@ def _frac(w: _Writer, i: int, k: int, j: int) -> int:
         w.opaque_span(i, k)
         return k
     top, bottom = src[a[0] : a[1]].strip(), src[b[0] : b[1]].strip()
+    if _DIGITS.fullmatch(top) and _DIGITS.fullmatch(bottom) and i > 0 and src[i - 1].isdigit():
+        w.emit(f" {top}/{bottom}", i)  # a mixed number: 2\frac{1}{3} is 2 1/3
+        return b[2]
     if top == "d" and re.fullmatch(r"d\s*[a-zA-Z]", bottom):
         w.emit(f" d/d{bottom[-1]} ", i)
         return b[2]
     if top.startswith("d") and re.fullmatch(r"d\s*[a-zA-Z]", bottom):
         w.opaque_span(i, b[2])
         return b[2]
-    w.emit("((", i)
-    _translate(w, a[0], a[1])
-    w.emit(")/(", a[1])
-    _translate(w, b[0], b[1])
-    w.emit("))", max(b[1], b[2] - 1))
-    return b[2]
+    return _two_groups(w, a, b, ("((", ")/(", "))"), i)
 
 
 def _sqrt(w: _Writer, i: int, k: int, j: int) -> int:
@@ -394,7 +470,7 @@ def _sqrt(w: _Writer, i: int, k: int, j: int) -> int:
         w.opaque_span(i, k)
         return k
     if index is None:
-        w.emit("sqrt(", i)
+        w.emit(" sqrt(", i)
         _translate(w, g[0], g[1])
         w.emit(")", max(g[1], g[2] - 1))
     else:
@@ -413,12 +489,13 @@ def _sized(w: _Writer, i: int, k: int, j: int) -> int:
     if k >= j:
         return k
     c = src[k]
-    if c in "([":
-        w.emit("(", k)
+    if c in "([)]":
+        w.emit(c, k)
         return k + 1
-    if c in ")]":
-        w.emit(")", k)
-        return k + 1
+    for name, out in (("lfloor", " floor("), ("rfloor", ")"), ("lceil", " ceil("), ("rceil", ")")):
+        if src.startswith("\\" + name, k):
+            w.emit(out, k)
+            return k + 1 + len(name)
     if c == ".":
         return k + 1
     if src.startswith("\\{", k):

@@ -10,7 +10,7 @@ from fractions import Fraction
 _TOKEN = re.compile(
     r"""
     (?P<time>\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\b\.?)?)
-   |(?P<num>(?:\$\s?)?(?:\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d+)(?:\.\d+)?|(?:\$\s?)?\.\d+)
+   |(?P<num>(?:\$\s?)?(?:\d{1,3}(?:,\d{3})+(?![\d,]\d)|\d+)(?:\.\d+(?:\.\.\.|…)?)?|(?:\$\s?)?\.\d+)
    |(?P<deriv>\bd\s*/\s*d(?P<dvar>[a-zA-Z])\b)
    |(?P<word>[A-Za-z]+(?:_[A-Za-z0-9]+)?(?:'[a-z]+)?)
    |(?P<op>\*\*|[-+*/^×·⋅÷±∓−–])
@@ -23,6 +23,7 @@ _TOKEN = re.compile(
    |(?P<sqrt>√)
    |(?P<int>∫)
    |(?P<pi>π)
+   |(?P<deg>°)
    |(?P<opaque>\ue000)
    |(?P<punct>[.,;:?\n"“”])
    |(?P<other>\S)
@@ -46,7 +47,7 @@ OPS = {
     "±": "±",
     "∓": "±",
 }
-WORD_OPS = {"times": "*", "plus": "+", "minus": "-"}
+WORD_OPS = {"times": "*", "plus": "+", "minus": "-", "mod": "mod"}
 TWO_WORD_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/", ("divide", "by"): "/"}
 BETWEEN_NUMBER_OPS = {"divide": "/", "over": "/", "x": "*"}  # operators only between two numbers
 ORDINAL_SUFFIXES = {"st", "nd", "rd", "th"}
@@ -68,6 +69,7 @@ FUNCTIONS = {
     "ceil": "ceil",
     "binomial": "binomial",
     "log10": "log10",
+    "log_10": "log10",
 }
 MULTIPLIER_WORDS = {
     "half": Fraction(1, 2),
@@ -92,6 +94,7 @@ KEYWORDS = (
     | set(MULTIPLIER_WORDS)
     | {"of", "equal", "by", "multiplied", "divided", "per", "x", "squared", "cubed", "percent", "so", "then"}
     | {"to", "from", "in", "on", "for", "with", "at", "the", "a", "an", "which", "that", "this", "if", "not"}
+    | {"isn't", "wasn't", "doesn't", "aren't", "cannot", "can't"}
 )
 
 
@@ -108,19 +111,60 @@ class Token:
     approx: bool = False
     mulword: bool = False  # "twice", "half", ...: multiplies what follows without an operator
     math: int = 0  # which LaTeX math segment holds it (0: none); whitespace there does not separate factors
+    cut: bool = False  # a decimal written cut off ("0.333..."): good to the last place shown
+    prose: bool = False  # a word written in LaTeX `\\text{}`: never a variable
 
 
 def _num_token(m: re.Match) -> Token:
     raw = m.group()
     money = raw.startswith("$")
-    digits = raw.lstrip("$ ").replace(",", "")
+    cut = raw.endswith(("...", "…"))
+    digits = raw.lstrip("$ ").replace(",", "").rstrip(".…")
     decimals = len(digits.split(".")[1]) if "." in digits else 0
-    return Token("num", m.start(), m.end(), raw, Fraction(digits), money=money, decimals=decimals)
+    return Token("num", m.start(), m.end(), raw, Fraction(digits), money=money, decimals=decimals, cut=cut)
 
 
-def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tuple = ()) -> list[Token]:
-    """Split `text` into tokens; word operators and relations are folded into operator tokens."""
+def _segments(n: int, math_ranges: tuple) -> list[int]:
+    """For each character, 1 + the start of the outermost math segment holding it (0: none)."""
+    seg = [0] * (n + 1)
+    for a, b in sorted(math_ranges, key=lambda r: (-r[0], r[1])):  # outer ranges last, so they win
+        seg[a:b] = [a + 1] * (b - a)
+    return seg
+
+
+def _letters(t: Token, words: tuple) -> list[Token]:
+    """Inside math a run of letters is a product of variables ("5bd", "ac"), unless it is a name the
+    verifier knows or a word written in `\\text{}`."""
+    w = t.value
+    if any(a <= t.start < b for a, b in words):
+        t.math, t.prose = 0, True  # a \\text{} word folds as prose: a unit, never a variable
+        return [t]
+    if (
+        len(w) == 1
+        or "_" in w
+        or w.lower() in FUNCTIONS
+        or w in GREEK
+        or w.lower() in KEYWORDS
+        or w in ("pi", "binomial")
+        or len(w) > 4
+        or (len(w) == 2 and w[0] == "d")  # dx, dt: the variable of an integral
+    ):
+        return [t]
+    return [Token("word", t.start + k, t.start + k + 1, c, c, math=t.math) for k, c in enumerate(w)]
+
+
+def tokenize(
+    text: str,
+    unknowns: frozenset[str] = frozenset(),
+    math_ranges: tuple = (),
+    words: tuple = (),
+    e_variable: bool = False,
+) -> list[Token]:
+    """Split `text` into tokens; word operators and relations are folded into operator tokens.
+
+    `words` are the normalized ranges of `\\text{}` contents; with `e_variable`, `e` is a variable."""
     raw: list[Token] = []
+    seg = _segments(len(text), math_ranges)
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         s, e = m.span()
@@ -129,7 +173,9 @@ def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tup
         elif kind == "deriv":
             raw.append(Token("deriv", s, e, m.group(), m.group("dvar")))
         elif kind == "word":
-            raw.append(Token("word", s, e, m.group(), m.group()))
+            t = Token("word", s, e, m.group(), m.group(), math=seg[s])
+            raw.extend(_letters(t, words) if t.math else [t])
+            continue
         elif kind == "op":
             raw.append(Token("op", s, e, m.group(), OPS[m.group()]))
         elif kind == "eq":
@@ -142,15 +188,33 @@ def tokenize(text: str, unknowns: frozenset[str] = frozenset(), math_ranges: tup
             raw.append(Token("const", s, e, m.group(), "pi"))
         else:
             raw.append(Token(kind, s, e, m.group(), m.group()))
+        raw[-1].math = seg[s]
+    brackets: list[bool] = []
     for i, t in enumerate(raw):
         if t.kind == "bang" and not _factorial(raw, i):
             t.kind = "punct"
-    tokens = _fold_words(raw, text, unknowns)
-    if math_ranges:
-        for t in tokens:
-            inside = [(a, -b) for a, b in math_ranges if a <= t.start < b]
-            t.math = min(inside)[0] + 1 if inside else 0
+        elif t.kind == "op" and t.value == "-" and _bullet(raw, i, text):
+            t.kind = "punct"  # "- 10 = 2 * 5": a list item, not a minus
+        elif t.text == "[" and t.math:
+            # "\\frac{1}{2}[\\cos 36^\\circ - \\cos 48^\\circ]" groups a factor; a bracket that follows no
+            # operand ("[22.8] = 22", "x \\in [0, 1]") is a floor, an interval or a matrix: never read as ( )
+            grouping = i > 0 and raw[i - 1].kind in ("num", "rp", "word", "pi") and raw[i - 1].math == t.math
+            brackets.append(grouping)
+            t.kind = "lp" if grouping else "other"
+        elif t.text == "]" and t.math:
+            t.kind = "rp" if brackets and brackets.pop() else "other"
+    tokens = _fold_words(raw, text, unknowns, e_variable)
+    for t in tokens:
+        t.math = seg[t.start]
     return tokens
+
+
+def _bullet(raw: list[Token], i: int, text: str) -> bool:
+    """A `-` opening a line and followed by a space."""
+    if raw[i].math:
+        return False
+    line_start = i == 0 or (raw[i - 1].kind == "punct" and raw[i - 1].value == "\n")
+    return line_start and text[raw[i].end : raw[i].end + 1] == " "
 
 
 def _factorial(raw: list[Token], i: int) -> bool:
@@ -161,10 +225,12 @@ def _factorial(raw: list[Token], i: int) -> bool:
         return False
     if prev.kind == "word" and len(prev.value) != 1:
         return False
+    if prev.math:  # inside LaTeX math `!` is never punctuation: "13!(210 - 1)", "8 \\cdot 7 \\cdot 6!"
+        return True
     return nxt is not None and nxt.kind in ("eq", "op", "rp")
 
 
-def _fold_words(raw: list[Token], text: str, unknowns: frozenset[str]) -> list[Token]:
+def _fold_words(raw: list[Token], text: str, unknowns: frozenset[str], e_variable: bool) -> list[Token]:
     out: list[Token] = []
     i, n = 0, len(raw)
     while i < n:
@@ -210,7 +276,7 @@ def _fold_words(raw: list[Token], text: str, unknowns: frozenset[str]) -> list[T
             out.append(Token(kind, t.start, nxt.end, text[t.start : nxt.end], None))
             i += 2
             continue
-        folded = _fold_word(t, lw, raw, i, text, unknowns, out)
+        folded = _fold_word(t, lw, raw, i, text, unknowns, out, e_variable)
         if folded is not None:
             out.append(folded)
         i += 1
@@ -218,7 +284,14 @@ def _fold_words(raw: list[Token], text: str, unknowns: frozenset[str]) -> list[T
 
 
 def _fold_word(
-    t: Token, lw: str, raw: list[Token], i: int, text: str, unknowns: frozenset[str], out: list[Token]
+    t: Token,
+    lw: str,
+    raw: list[Token],
+    i: int,
+    text: str,
+    unknowns: frozenset[str],
+    out: list[Token],
+    e_variable: bool = False,
 ) -> Token | None:
     """The token a word stands for (None when it folds into the previous number)."""
     w = t.value
@@ -248,6 +321,8 @@ def _fold_word(
         return Token("of", t.start, t.end, w, "*")
     if lw in FUNCTIONS and (nxt is None or nxt.kind != "word"):
         return Token("func", t.start, t.end, w, FUNCTIONS[lw])
+    if lw.startswith("log_") and (lw[4:].isdigit() or (len(lw) == 5 and lw[4].isalpha())):
+        return Token("func", t.start, t.end, w, "logb:" + w[4:])  # a logarithm to a written base
     if lw == "pi":
         return Token("const", t.start, t.end, w, "pi")
     if lw in BETWEEN_NUMBER_OPS and (lw != "x" or w == "x") and _is_times(prev, nxt, t, unknowns):
@@ -256,8 +331,12 @@ def _fold_word(
         return Token("dx", t.start, t.end, w, w[1])
     if w in USER_FUNCTIONS and nxt is not None and nxt.kind == "lp" and nxt.start == t.end:
         return Token("ufunc", t.start, t.end, w, w)
-    if w == "e":
+    if t.prose:
+        return t
+    if w == "e" and not e_variable:
         return Token("const", t.start, t.end, w, "E")
+    if t.math and len(w) == 1:
+        return Token("var", t.start, t.end, w, w)  # in math every letter is a symbol, "a" and "I" too
     if _is_variable(w, unknowns):
         return Token("var", t.start, t.end, w, w)
     return t

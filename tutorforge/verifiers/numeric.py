@@ -190,7 +190,17 @@ FUNCTIONS = {
     "floor": _floor,
     "ceil": _ceil,
 }
-TWO_ARG_FUNCTIONS = {"binomial": _binomial}
+
+
+def _mod(a: Value, n: Value) -> Value:
+    """`a mod n` for integers, the least non-negative residue."""
+    x, m = _int_arg(abs(a), "mod", 10**18), _int_arg(n, "mod", 10**18)
+    if m == 0:
+        raise Undefined("modulo zero")
+    return Fraction((x if a >= 0 else -x) % m)
+
+
+TWO_ARG_FUNCTIONS = {"binomial": _binomial, "mod": _mod}
 CONSTANTS = {"pi": math.pi, "E": math.e}
 
 # Derivatives of one-argument functions, as functions of the argument's value.
