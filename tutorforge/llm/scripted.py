@@ -59,39 +59,48 @@ _STALLS = ("question", "confused", "guess")  # student acts that put off the ste
 PROBES: dict[str, list[str]] = {
     "sign-slip": [
         "When a term moves to the other side of the equals sign, what happens to its sign?",
-        "If you subtract that term from both sides, what is left on the right?",
+        "If you subtract that term from both sides, what is left on the [right|right-hand side]?",
+        "What [operation|step] undoes the number on the left, and what does it do on the right?",
     ],
     "order-of-operations": [
         "Which operation should come first here, and why?",
         "Do we always work from left to right, or do some operations go first?",
+        "In {left}, [which|what] [part|operation] [gets done|comes] first?",
     ],
     "fraction-add-across": [
         "Can we add fractions by adding the tops and the bottoms separately?",
-        "What do the two fractions need to have in common before we add them?",
+        "What do the two fractions need to have in common before we [add|combine] them?",
+        "What do the bottoms of the fractions [tell us|count], and are they the same here?",
     ],
     "percent-of-confusion": [
         "What does 'percent' mean as a fraction of 100?",
         "Should taking a percent of a number make it bigger or smaller here?",
+        "How would you write that percent as a fraction [first|before anything else]?",
     ],
     "distribute-one-term": [
         "When you multiply out the bracket, which terms does the number outside multiply?",
         "Did the factor outside the bracket reach every term inside it?",
+        "How many terms are inside the bracket, and how many did you multiply?",
     ],
     "drop-chain-rule": [
         "What is the derivative of the inside expression, and where does it go?",
         "When the function is inside another function, what extra factor do we need?",
+        "What [rule|idea] do we use when one function sits inside another?",
     ],
     "power-rule-exponent": [
         "After differentiating x^n, what happens to the exponent?",
         "Does the power stay the same when you take the derivative?",
+        "[Once|After] the exponent comes down in front, what is the new power?",
     ],
     "factor-sign": [
         "If x - a = 0, what value of x makes it true?",
         "Plug your values back into the factors: do they give zero?",
+        "What number [makes|turns] each bracket [into zero|zero]?",
     ],
     "subtract-instead-of-add": [
         "Does the story make the amount go up or down at this point?",
         "Should we be combining these amounts or taking one away?",
+        "What [word|part] of the story tells you whether to add or take away?",
     ],
 }
 
