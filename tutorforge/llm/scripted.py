@@ -40,7 +40,7 @@ _ARITHMETIC = re.compile(r"-?[\d.]+(\s*[-+×÷*/]\s*-?[\d.]+)+")
 # A question placed after a lead-in ("Now, what ...") continues the sentence in lower case.
 _AFTER_COMMA = re.compile(
     r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then|For|In|With|Once|Since"
-    r"|By)\b"
+    r"|By|Would|Are)\b"
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CHOICE = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a phrase: one alternative is said

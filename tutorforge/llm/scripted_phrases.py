@@ -165,6 +165,17 @@ _WHEN_SEEN = _any(
     "as your work shows",
     "as you put it",
 )
+_HOW_DONE = _any(
+    "on your own",
+    "by yourself",
+    "with hardly any help",
+    "step by step",
+    "with care",
+    "in the end",
+    "without a hint",
+    "all the way",
+    "fair and square",
+)
 
 # Phrasings every voice can use besides its own, built from the word lists.
 SHARED: dict[str, list[str]] = {
@@ -188,11 +199,23 @@ SHARED: dict[str, list[str]] = {
         f"{_ON}, what's the final answer, {_WHEN}?",
         f"{_ON}: [give|state|tell me] the final answer, {_WHEN}.",
         f"[Last|Final] [step|question|bit], {_WHEN}: what[ is|'s] the answer?",
+        f"{_ON}, [what do we answer|what should we answer|how do we answer the problem], {_WHEN}?",
+        "[Put it all together|Pull it together|Sum it up|Wrap it up]: what[ is|'s] the answer[| to the "
+        "problem]?",
+        f"{_QUALITY} {_WORK} so far. [What|So what] [do you give|do you say|would you write] as the final "
+        "answer?",
+        "[How|In what form] would you [state|write|give] the final answer[|, {name}]?",
+        "[Which|What] [value|answer] does the problem [want|ask for|expect] in the end?",
     ],
     "close": [
         f"{_YES}, that's the answer. {_QUALITY} {_WORK}[|, {{name}}].",
         f"{_YES}! {_QUALITY} {_WORK} [all the way through|from start to finish|on every step|throughout].",
         f"That's [it|correct|right]. {_QUALITY} {_WORK}[, {{name}}|].",
+        f"{_YES}, {{name}}. [That solves it|The problem is solved|We're done|That's the whole problem]. "
+        f"{_QUALITY} {_WORK}.",
+        "[That's the answer|That answers it|Solved]. [What helped most|Which step felt hardest|What would "
+        "you do the same way next time][|, {name}]?",
+        f"{_YES}! [You got there|You solved it|You finished it] {_HOW_DONE}.",
     ],
     "reask": [
         f"{_CHECK_CAP} it {_HOW} and tell me what you get.",
@@ -204,11 +227,15 @@ SHARED: dict[str, list[str]] = {
     ],
     "reask_final": [
         f"{_ON}, what's your answer, {_WHEN}?",
+        "[And|So] [what|which] answer do you [give|settle on|go with] now?",
+        "What[ is|'s] your answer [this time|now|after that]?",
     ],
     "restate": [
         f"{_YES}: {{claim}}.",
         f"{_YES}, {{claim}}, {_WHEN_SEEN}.",
         "[So|And so|Which means] {claim}.",
+        "[We now know|Now we know|We have found|That shows|That means] {claim}.",
+        "[Good|Fine|Okay|Right]: {claim}.",
     ],
     "justify": [
         f"{_QUALITY} {_WORK}. [Why|How come] does that {_PART} [work|hold|make sense]?",
@@ -241,6 +268,9 @@ SHARED: dict[str, list[str]] = {
     "unconfuse": [
         f"[That's fine|No problem|Okay|It's alright], {{name}}. We'll go {_HOW}.",
         f"[Let's|We'll] take it {_HOW}, {_WHEN}.",
+        "[That's normal|It happens|Everyone gets stuck sometimes|Being stuck is fine]. [Let's|We'll] "
+        "[take|break] it [apart|down] [together|slowly].",
+        "[Okay|Alright], {name}. One [small|little|single] [piece|part|step] at a time.",
     ],
     "no_guess": [
         f"[Rather than|Instead of] guessing, let's work it out {_HOW}.",
