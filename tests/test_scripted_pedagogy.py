@@ -137,6 +137,21 @@ def test_rephrasing_keeps_fields_math_and_capitals():
     assert rephrase("{answer} is mistaken; restart.", rng) == "{answer} is mistaken; restart."
 
 
+def test_a_reworded_hint_never_reads_as_confirming_the_student():
+    """Every hint opener of every voice, reworded many times, stays unhedged-praise-free for the verifier."""
+    import random
+
+    from tutorforge.llm.scripted_phrases import SHARED, TEACHER
+    from tutorforge.verifiers.roles import affirmation
+
+    rng = random.Random(3)
+    leads = [p for voice in TEACHER.values() for p in voice["hint_lead"]] + SHARED["hint_lead"]
+    said = {rephrase(vary(p, rng), rng).format(name="Ada") for p in leads for _ in range(40)}
+    assert len(said) > 200
+    assert [t for t in said if affirmation(t)] == []
+    assert affirmation(rephrase("Great job!", rng)) is not None  # praise stays praise
+
+
 STUDENT = """schema_version = 1
 name = "{name}"
 role = "student"

@@ -786,6 +786,10 @@ CONTRADICT: dict[str, list[str]] = {
         "[Try|Test] it: with your value, is the left side of the equation [really|actually] equal to the "
         "right?",
         "What undoes adding a number: adding it again, or taking it away?",
+        "[Suppose|Say] a number plus 5 makes 9. Is the number 14 or 4?",
+        "To undo a plus on one side, do we add or subtract on [both sides|each side]?",
+        "[Check|Test] it by balance: [take|subtract] the same amount from both sides. Which sign does it "
+        "have on the right?",
     ],
     "order-of-operations": [
         "Work out 2 + 3 × 4 both ways: left to right, and multiplication first. Which gives 14, the value "
@@ -797,6 +801,9 @@ CONTRADICT: dict[str, list[str]] = {
         "[In|Inside] {left}, which [part|piece] is a product? [Should|Must] it be worked out before the "
         "rest?",
         "[Think of|Picture] 1 + 2 × 10 as one coin and two tens. Is that 12 or 30?",
+        "In 10 - 2 × 3, do we get 24 or 4? Which one treats 2 × 3 as one [group|block]?",
+        "[Picture|Imagine] 3 + 4 × 5 as 3 coins and 4 stacks of 5 coins. How many coins is that?",
+        "Which would a calculator that follows the rules do first in {left}?",
     ],
     "fraction-add-across": [
         "Add 1/2 + 1/2 your way. You get 2/4, which is a half. Can two halves make a half?",
@@ -808,6 +815,9 @@ CONTRADICT: dict[str, list[str]] = {
         "[Picture|Imagine|Think of] a pizza cut into quarters and one cut into thirds. Can you add slices "
         "before the slices are the same size?",
         "What does the denominator [tell us|say|count] about the pieces?",
+        "1/3 + 1/3 is two thirds. Does adding tops and bottoms give 2/3 or 2/6?",
+        "Can a half plus a half [really|actually] be less than one whole?",
+        "Before adding, what must the [bottoms|denominators] of the two fractions [match|agree on]?",
     ],
     "percent-of-confusion": [
         "A percent means out of 100. So is {left} the same as multiplying by a number over 100?",
@@ -817,6 +827,9 @@ CONTRADICT: dict[str, list[str]] = {
         "Which amount is the percent taken of in this [story|problem|question]?",
         "[Half|Fifty percent] of 40 is 20. What does your method give for 50% of 40?",
         "Would 100% of a number be the number itself with your method?",
+        "25% is a quarter. What is a quarter of 80, and does your method give that?",
+        "If a percent is less than 100, should the part be less than the whole amount?",
+        "[Write|Turn] the percent as a fraction over 100 first. What do you multiply by, then?",
     ],
     "distribute-one-term": [
         "[Check|Test] with a number: if you put in 1 for the unknown on both sides of {wrong}, do they "
@@ -826,6 +839,9 @@ CONTRADICT: dict[str, list[str]] = {
         "Did the factor in front reach the last term inside the bracket?",
         "[Picture|Imagine] 3 bags, each with an apple and a pear. How many pears are there in all?",
         "In {left}, which terms has the number in front [touched|multiplied] so far?",
+        "2(3 + 4) is 2 × 7 = 14. Is 2 × 3 + 4 also 14?",
+        "[Count|List] the terms inside the bracket. Did each of them get multiplied by the number in front?",
+        "If the bracket holds two things, how many products should you write down?",
     ],
     "drop-chain-rule": [
         "Differentiate (2x)^2 = 4x^2 directly: you get 8x. Does dropping the inside derivative give 8x?",
@@ -834,6 +850,9 @@ CONTRADICT: dict[str, list[str]] = {
         "Compare your answer with the slope you would get by expanding first. Do they match?",
         "What is the derivative of the expression inside the brackets, and where did it go in your answer?",
         "If the inside changes twice as fast as x, should the whole [expression|thing] change faster too?",
+        "(3x)^2 is 9x^2, with derivative 18x. Does your method give 18x for it?",
+        "Which part of {wrong} shows the derivative of the inside?",
+        "[Name|Say] the inside function first. What is its derivative?",
     ],
     "power-rule-exponent": [
         "The derivative of x^2 is 2x, not 2x^2. What happens to the exponent?",
@@ -841,6 +860,8 @@ CONTRADICT: dict[str, list[str]] = {
         "After the exponent comes down in front, what do we do to the power?",
         "Near x = 1, is the slope of x^3 close to 3, or close to 3 times x^3 there?",
         "[Differentiate|Take the derivative of] x^1 your way. Is the slope of y = x really x?",
+        "Where x is 1, x^2 has slope 2. What does your rule give there?",
+        "The derivative of x^3 is 3x^2. What did the exponent become?",
     ],
     "factor-sign": [
         "Put your value into the factor: does it make it zero?",
@@ -848,6 +869,9 @@ CONTRADICT: dict[str, list[str]] = {
         "[Plug|Put|Substitute] your roots back into the factored equation. Do you get 0?",
         "Which value of x makes x - a equal to zero?",
         "[Try|Test] one of your roots in its bracket. What number comes out?",
+        "Which bracket is zero when you put in 3: (x + 3) or (x - 3)?",
+        "Solve each bracket equal to zero, one at a time. What do you get?",
+        "[Plug|Put] your first root into its bracket. Is the result 0?",
     ],
     "subtract-instead-of-add": [
         "Does the story make the amount go up or down at this point?",
@@ -856,6 +880,9 @@ CONTRADICT: dict[str, list[str]] = {
         "larger or smaller?",
         "Read that sentence of the story again. Is something being added or taken away?",
         "[Act it out|Picture it]: if you put things together, does the pile get bigger or smaller?",
+        "If you get more of something, does the count go up or down?",
+        "[Before|Earlier], there were some; then more came. Should the total be bigger or smaller?",
+        "[Which|What] words in the story tell you that things are put together?",
     ],
 }
 
@@ -1029,7 +1056,9 @@ REALISE_ANY: list[str] = [
 
 # Ways a teacher says the same words: each key (matched as whole words, any case) is said as one of its
 # phrasings, drawn each time. Only discourse words: never a number, an operation, a variable or a word a
-# claim is written with, so a restated claim, and the verifier's reading of it, stay as they were.
+# claim is written with, so a restated claim, and the verifier's reading of it, stay as they were. A hedge
+# is never reworded into praise the verifier would read as confirming a wrong step ("good attempt" is a
+# hedge, "lovely attempt" would not be).
 SAY_ALSO: dict[str, list[str]] = {
     "can you": ["can you", "could you", "would you", "are you able to"],
     "what do you get": ["what do you get", "what comes out", "what do you end up with", "what do you find"],
@@ -1059,8 +1088,6 @@ SAY_ALSO: dict[str, list[str]] = {
     "your answer": ["your answer", "your result"],
     "great job": ["great job", "super job", "fine job", "excellent job"],
     "keep going": ["keep going", "carry on", "go on", "continue", "press on"],
-    "good": ["good", "great", "lovely"],
-    "nice": ["nice", "neat", "lovely"],
     "okay": ["okay", "ok", "alright"],
     "really": ["really", "actually", "truly"],
     "think about": ["think about", "consider", "reflect on"],
