@@ -112,7 +112,7 @@ def test_no_teacher_sentence_is_repeated_within_a_dialogue(corpus):
 
 
 # Teacher distinct-2 of this batch; the phrasing before the teacher's word lists and paraphrases scored 0.143.
-DISTINCT_2_FLOOR = 0.165
+DISTINCT_2_FLOOR = 0.17
 
 
 def test_the_teacher_varies_its_words_across_dialogues(corpus):
