@@ -11,6 +11,7 @@ import pytest
 from factories import run_cli
 
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
+from tutorforge.llm.scripted_phrases import AFFIRM_WRONG
 
 FAKE_KEY = "sk-test-LEAKCHECK-5f3c9a1e7b2d4c6a8e0f"
 
@@ -190,8 +191,14 @@ def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, s
     assert statuses == {"failed"}
     for did in {row[0] for row in calls}:
         mine = [(role, status, cost) for d, role, status, cost in calls if d == did]
-        assert [(role, status) for role, status, _ in mine] == [("teacher", "ok"), ("critic", "failed")]
-        assert mine[0][2] > 0  # the teacher's call cost money, and the record says so
+        # a student with a misconception opens with its own attempt: one more paid call before the teacher
+        paid = [("student", "ok")] if len(mine) == 3 else []
+        assert [(role, status) for role, status, _ in mine] == [
+            *paid,
+            ("teacher", "ok"),
+            ("critic", "failed"),
+        ]
+        assert mine[-2][2] > 0  # the teacher's call cost money, and the record says so
 
 
 def test_request_timeout_bounds_each_attempt(tutorforge, server, tmp_path):
@@ -264,3 +271,30 @@ def test_a_run_config_override_prices_a_local_model(tutorforge, server, tmp_path
             "SELECT DISTINCT price_source FROM llm_calls WHERE model = 'my-local-critic' AND cache_hit = 0"
         ).fetchall()
     assert rows == [("override",)]
+
+
+def test_a_careless_teacher_run_stores_labelled_errors_and_every_teacher_plan(tutorforge, server, tmp_path):
+    db = tmp_path / "careless.db"
+    code, out = _generate(
+        tutorforge, server, db, "-n", "10", "--teacher", "careless-teacher", "--max-revisions", "0"
+    )
+    assert code == 0, out
+    with sqlite3.connect(db) as conn:
+        labels = conn.execute(
+            "SELECT l.misconception, l.detail, t.text, t.status FROM generator_labels l JOIN turns t"
+            " ON t.dialogue_id = l.dialogue_id AND t.turn_index = l.turn_index WHERE l.kind = 'teacher_error'"
+        ).fetchall()
+    assert labels
+    for kind, detail, text, status in labels:
+        if kind == "false_arithmetic":  # a changed result, which the verifier catches
+            assert f"= {detail.rsplit(' ', 1)[-1]}" in text and status == "error"
+        else:  # after a student turn the verifier found wrong, the draft became a bare confirmation
+            assert kind == "affirms_wrong_answer" and text in AFFIRM_WRONG
+    with sqlite3.connect(db) as conn:
+        moves = [m for (m,) in conn.execute("SELECT move FROM turns WHERE role = 'teacher'")]
+    assert moves and all(m in ("focus", "probing", "telling", "generic") for m in moves)  # every one stored
+    # the model was asked for a plan through structured outputs, and never asked to make mistakes
+    teacher = [p for p in server.log.params if p.get("response_format", {}).get("type") == "json_schema"]
+    assert teacher
+    hale = [s for s in server.log.systems if "You are Mr. Hale" in s]
+    assert hale and not any("without checking" in s for s in hale)

@@ -155,6 +155,22 @@ def test_csv_with_question_and_answer_columns(tmp_path: Path) -> None:
         ('{"question": "", "answer": "1"}\n', "line 1", "'question'"),
         ('{"question": "a", "answer": ["1"]}\n', "line 1", "'answer'"),
         ('["question", "answer"]\n', "line 1", None),
+        (
+            '{"question": "a", "answer": "1"}\n{"question": "b", "answer": ' + "7" * 4_301 + "}\n",
+            "line 2",
+            None,
+        ),
+        (
+            '{"question": "' + "a " * 37_500 + '", "answer": "1"}\n',
+            "line 1",
+            "'question': 74999 characters; the limit is 10000",
+        ),
+        (
+            '{"question": "a", "answer": "' + "9" * 2_001 + '"}\n',
+            "line 1",
+            "'answer': the final answer is 2001",
+        ),
+        ('{"question": "a", "answer": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "line 1", None),
     ],
 )
 def test_bad_jsonl_names_file_line_and_field(

@@ -99,6 +99,12 @@ def generate(
     audit_rate: float = typer.Option(
         None, "--audit-rate", help="Share of clean dialogues queued for review as an audit (default 0.05)."
     ),
+    review_unverifiable: bool = typer.Option(
+        None,
+        "--review-unverifiable/--no-review-unverifiable",
+        help="A teacher turn the verifier could not check sends its dialogue to review (default on).",
+        show_default=False,
+    ),
     concurrency: int = typer.Option(
         None, "--concurrency", help="Dialogues in flight for LLM backends (default 8)."
     ),
@@ -164,6 +170,7 @@ def generate(
         "no_cache": no_cache,
         "mathdial_students": mathdial_students,
         "audit_rate": audit_rate,
+        "review_unverifiable": review_unverifiable,
         "concurrency": concurrency,
         "workers": workers,
         "shard": shard,

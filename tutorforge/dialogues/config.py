@@ -22,6 +22,7 @@ _EXECUTION_ONLY = {
     "no_cache",
     "pricing",
     "audit_rate",
+    "review_unverifiable",
     "shard",
     "limits_per_shard",
     "rate_limits",
@@ -87,6 +88,9 @@ class GenerateConfig(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=10_000)
     workers: int = Field(
         default=0, ge=0, le=1024, description="processes; 0 = one per core (LLM runs: see llm_batch)"
+    )
+    review_unverifiable: bool = Field(
+        default=True, description="a teacher turn the verifier could not check sends its dialogue to review"
     )
     opening: Literal["auto", "attempt", "tutor"] = Field(
         default="auto",

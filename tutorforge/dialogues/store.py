@@ -133,7 +133,7 @@ _TURN_COLS = (
     "move",
     "target",
 )
-_DRAFT_COLS = ("turn_index", "text", "status", "claims", "flags_json", "critic_json")
+_DRAFT_COLS = ("turn_index", "text", "status", "claims", "flags_json", "critic_json", "forced_by_verifier")
 _LABEL_COLS = ("turn_index", "role", "kind", "misconception", "detail")
 _INSERT_PROBLEM = (
     "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (problem_id) DO UPDATE SET"
@@ -144,7 +144,7 @@ _INSERT_PROBLEM = (
 )
 _INSERT_DIALOGUE = f"INSERT INTO dialogues VALUES ({_marks(22)})"
 _INSERT_TURN = f"INSERT INTO turns VALUES ({_marks(12)})"
-_INSERT_DRAFT = "INSERT INTO drafts VALUES (?,?,?,?,?,?,?,?)"
+_INSERT_DRAFT = "INSERT INTO drafts VALUES (?,?,?,?,?,?,?,?,?)"
 _INSERT_LABEL = "INSERT INTO generator_labels VALUES (?,?,?,?,?,?)"
 _INSERT_CALL = (
     f"INSERT INTO llm_calls (dialogue_id, {', '.join(_CALL_COLS)}) VALUES ({_marks(len(_CALL_COLS) + 1)})"
@@ -542,8 +542,9 @@ def _column_names(cols: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
 
 def _turns(turn_rows: Sequence[tuple], draft_rows: Sequence[tuple]) -> list[Turn]:
     by_turn: dict[int, list[Draft]] = defaultdict(list)
-    for turn_index, text, status, claims, flags, critic in draft_rows:
-        by_turn[turn_index].append(Draft(text, _verdict(status, claims, flags), _loads(critic)))
+    for turn_index, text, status, claims, flags, critic, forced in draft_rows:
+        verdict = _verdict(status, claims, flags)
+        by_turn[turn_index].append(Draft(text, verdict, _loads(critic), bool(forced)))
     return [
         Turn(
             index,
@@ -655,6 +656,7 @@ class _Rows:
                         dv.claims,
                         _json([f.to_dict() for f in dv.flags], "[]"),
                         _json(d.critic, "{}"),
+                        int(d.forced_by_verifier),
                     )
                 )
         for label in r.labels:

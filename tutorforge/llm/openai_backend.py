@@ -11,7 +11,7 @@ import httpx2
 import openai
 
 from tutorforge.errors import BadInput
-from tutorforge.llm.base import Message, Reply, Usage
+from tutorforge.llm.base import Message, Reply, Schema, Usage
 from tutorforge.llm.failures import AttemptError
 from tutorforge.llm.sdk_backend import NO_KEY, SDKBackend
 
@@ -41,9 +41,18 @@ class OpenAIBackend(SDKBackend):
         return key, base_url
 
     async def _create(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float,
+        schema: Schema | None,
     ) -> Reply:
         body = {"model": model, "messages": [{"role": m.role, "content": m.content} for m in messages]}
+        if schema is not None:  # structured outputs: the reply's content is JSON that fits the schema
+            spec = {"name": schema.name, "schema": schema.schema, "strict": True}
+            body["response_format"] = {"type": "json_schema", "json_schema": spec}
         if _REASONING.match(model.rsplit("/", 1)[-1]):
             body[self._tokens_param] = max_tokens + REASONING_HEADROOM
         else:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tutorforge.errors import BadInput
 from tutorforge.inputs import InputError, json_value, read_regular
+from tutorforge.problems.limits import MAX_ANSWER_CHARS, MAX_PROBLEM_CHARS
 from tutorforge.problems.model import Problem
 from tutorforge.problems.worked_solutions import format_value, steps_from_solution
 
@@ -55,15 +56,19 @@ def _bad(path: Path, line: int, field: str, problem: str) -> BadInput:
     return BadInput(f"{path}, line {line}, field '{field}': {problem}")
 
 
-def _text_field(path: Path, line: int, record: dict, field: str) -> str:
+def _text_field(path: Path, line: int, record: dict, field: str, limit: int = MAX_PROBLEM_CHARS) -> str:
     if field not in record or record[field] is None:
         raise _bad(path, line, field, "missing")
     value = record[field]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _bad(path, line, field, f"expected text, got {type(value).__name__}")
+    if isinstance(value, int) and value.bit_length() > 4 * MAX_ANSWER_CHARS:
+        raise _bad(path, line, field, f"a number over {MAX_ANSWER_CHARS} digits")
     value = str(value).strip()
     if not value:
         raise _bad(path, line, field, "empty")
+    if len(value) > limit:
+        raise _bad(path, line, field, f"{len(value)} characters; the limit is {limit}")
     return value
 
 
@@ -112,6 +117,13 @@ def _question_answer(path: Path, line: int, record: dict, source: str) -> Proble
     final = final.strip()
     if not final:
         raise _bad(path, line, "answer", "the final answer is empty")
+    if len(final) > MAX_ANSWER_CHARS:
+        raise _bad(
+            path,
+            line,
+            "answer",
+            f"the final answer is {len(final)} characters; the limit is {MAX_ANSWER_CHARS}",
+        )
     return _problem(question, lines, final, source, {"file": path.name, "line": line})
 
 
@@ -121,7 +133,7 @@ def _mathdial(path: Path, line: int, record: dict) -> Problem:
     truth = _text_field(path, line, record, "ground_truth")
     *lines, final = truth.splitlines()
     final = final.strip()
-    if not _NUMBER.match(final):
+    if len(final) > MAX_ANSWER_CHARS or not _NUMBER.match(final):
         raise _bad(
             path, line, "ground_truth", f"the last line should be the numeric answer, got {final[:40]!r}"
         )
