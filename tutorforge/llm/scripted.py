@@ -583,7 +583,8 @@ class ScriptedAgents:
         r -= p.confusion_rate
         if r < p.guess_rate and (bad := corrupt_claim(view.problem.answer, view.rng)):
             text = _pick(view.rng, STUDENT_COMMON["guess"]).format(answer=_answer_text(view.problem, bad[0]))
-            return Utterance(text, act="guess", work={**work, "kind": "guess"})
+            label = GeneratorLabel(-1, "student", "student_slip", "guess", f"step {i}, a guessed answer")
+            return Utterance(text, act="guess", work={**work, "kind": "guess"}, labels=[label])
         return None
 
     def _explain(self, view: DialogueView, step: Step, i: int, prev: Turn | None) -> Utterance:
