@@ -2,7 +2,7 @@
 
     python scripts/fake_llm_server.py --port 8001 --latency 0.2
     tutorforge generate --backend openai --model m --base-url http://127.0.0.1:8001/v1
-    ANTHROPIC_API_KEY=dummy tutorforge generate --backend anthropic --model m --base-url http://127.0.0.1:8001
+    tutorforge generate --backend anthropic --model m --base-url http://127.0.0.1:8001
 
 Faults: a model name containing `fault-KIND` (or `fault-KINDxN` for the first N requests) gets that
 fault; `--fault-rate 429=0.05,500=0.02` injects faults at random. See tutorforge/llm/fake_server.py.

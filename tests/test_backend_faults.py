@@ -10,6 +10,7 @@ import pytest
 from tutorforge.llm.anthropic_backend import AnthropicBackend
 from tutorforge.llm.base import Message
 from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
+from tutorforge.llm.critique import CRITIC_SCHEMA, extract_json
 from tutorforge.llm.failures import CallFailed
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
 from tutorforge.llm.hygiene import speaker_labels
@@ -197,12 +198,13 @@ def test_backoff_is_exponential_with_jitter_and_honours_retry_after():
     assert policy.delay(1, 3600.0, rng) <= 66.0
 
 
-async def test_reply_json_returns_the_object(server, backend):
+async def test_a_structured_reply_holds_the_object(server, backend):
     critic = [
         Message("system", "Judge the draft. Reply with JSON.\n\nYour role: critic."),
         Message("user", "Hi"),
     ]
-    data, reply = await backend.reply_json(critic, model="critic-model", max_tokens=400)
+    reply = await backend.reply(critic, model="critic-model", max_tokens=400, schema=CRITIC_SCHEMA)
+    data = extract_json(reply.text)
     assert data is not None and data["verdict"] in ("accept", "revise")
     assert reply.finish_reason == "stop" and reply.usage.output_tokens > 0
 
@@ -239,3 +241,25 @@ async def test_a_server_that_is_gone_is_a_connection_error_retried_then_failed(f
     assert record["issues"] == ["connection", "connection"] and record["attempts"] == 2
     assert f"127.0.0.1:{port}" in record["error"]  # the error says where it could not connect
     assert OPENAI_KEY not in str(failed.value) and ANTHROPIC_KEY not in str(failed.value)
+
+
+@pytest.mark.parametrize("flavour", ["openai", "anthropic"])
+async def test_a_10_mb_reply_or_a_nul_is_a_failed_attempt_retried_never_a_turn(flavour):
+    huge, nul = "Student: " + "x" * 10_000_000, "I think 3 + 4 = 8\x00"
+    # every other student reply the server sends is hostile
+    with start_fake_server(FakeConfig(hostile=(huge, nul), hostile_every=2)) as running:
+        if flavour == "openai":
+            made = OpenAIBackend(OPENAI_KEY, running.url + "/v1", timeout=10.0)
+        else:
+            made = AnthropicBackend(ANTHROPIC_KEY, running.url, timeout=10.0)
+        student = [Message("system", "Learn.\n\nYour role: student."), Message("user", "What is 3 + 4?")]
+        caller = _caller()
+        target = RoleModel(made, "m", max_tokens=200)
+        try:
+            await caller.call("student", target, student)  # the first student reply is ordinary
+            for issue in ("too_long", "nul"):  # then each call's first attempt is hostile
+                text, record = await caller.call("student", target, student)
+                assert record["status"] == "retried" and record["attempts"] == 2
+                assert record["issues"] == [issue] and text and len(text) < 1_000 and "\x00" not in text
+        finally:
+            await made.aclose()

@@ -4,6 +4,7 @@ deduplication; and an end-to-end run of the real `generate`, `report` and `expor
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,6 +127,7 @@ def test_size_categories(n: int, category: str) -> None:
     assert size_category(n) == category
 
 
+@pytest.mark.slow
 def test_end_to_end_generate_report_export(tmp_path: Path) -> None:
     """Two real runs with the same seed and different max-turns repeat each other's dialogues (the same
     random stream per index): the report finds the pairs and --dedup leaves out the second copies."""
@@ -157,3 +159,32 @@ def test_end_to_end_generate_report_export(tmp_path: Path) -> None:
     assert body.count("| scripted") == 0 and "Backends: scripted" in body
     tf("report", "--db", "c.db", "--out", "report.html")
     assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_user_text_in_the_card_and_the_markdown_report_is_escaped(tmp_path: Path) -> None:
+    from factories import make_record
+
+    from tutorforge.dialogues.store import Store
+
+    db = tmp_path / "corpus.db"
+    record = make_record(0, calls=1)
+    record.models = {"teacher": HOSTILE, "student": "[x](javascript:alert(1))", "critic": ""}
+    for call in record.usage["calls"]:
+        call["model"] = HOSTILE
+    with Store.open(db) as store:
+        store.ensure_run("run-a", {"problems_file": f"{HOSTILE}.jsonl", "backend": "openai"}, 7, {"v": "1"})
+        store.save_dialogues([record])
+    out = tmp_path / "pub" / "train.jsonl"
+    code, _, err = run_cli("export", "--db", str(db), "--format", "openai", "--out", str(out))
+    assert code == 0, err
+    report = tmp_path / "report.md"
+    code, _, err = run_cli("report", "--db", str(db), "--out", str(report))
+    assert code == 0, err
+    for text in ((out.parent / "README.md").read_text(encoding="utf-8"), report.read_text(encoding="utf-8")):
+        assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(javascript:", text)  # only escaped forms
+    card = (out.parent / "README.md").read_text(encoding="utf-8")
+    assert r"\<img src=x onerror=alert(1)\>" in card  # shown as written, not rendered
+    assert r"\<img src=x onerror=alert(1)\>" in report.read_text(encoding="utf-8")

@@ -59,6 +59,7 @@ def test_quick_start_writes_multi_turn_dialogues_that_datasets_loads(tmp_path):
     assert ds.num_rows == len(records)
 
 
+@pytest.mark.slow
 def test_same_seed_same_corpus_other_seed_differs(corpus_seed7, tmp_path):
     r = tf("generate", "-n", "1000", "--seed", "7", "--db", "b.db", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -80,6 +81,7 @@ def test_same_seed_same_corpus_other_seed_differs(corpus_seed7, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_diversity_of_1000_dialogues(corpus_seed7):
     records = read_jsonl(corpus_seed7)
     assert len(records) == 1000
@@ -95,6 +97,7 @@ def test_diversity_of_1000_dialogues(corpus_seed7):
     assert sum(bool(rec["metadata"]["generator_labels"]) for rec in records) > 100
 
 
+@pytest.mark.slow
 def test_rerun_resumes_and_larger_n_extends(tmp_path):
     assert tf("generate", "-n", "30", "--db", "r.db", cwd=tmp_path).returncode == 0
     with sqlite3.connect(tmp_path / "r.db") as con:
@@ -109,6 +112,7 @@ def test_rerun_resumes_and_larger_n_extends(tmp_path):
     assert set(before) <= set(after)  # the first 30 were kept, not regenerated
 
 
+@pytest.mark.slow
 def test_kill_9_then_rerun_gives_exactly_n_without_duplicates(tmp_path):
     db = tmp_path / "k.db"
     args = [*CLI, "generate", "-n", "3000", "--db", str(db)]
@@ -139,6 +143,7 @@ def test_kill_9_then_rerun_gives_exactly_n_without_duplicates(tmp_path):
     assert idx == list(range(3000))
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_finished_dialogues_and_exits_cleanly(tmp_path):
     db = tmp_path / "i.db"
     proc = subprocess.Popen(

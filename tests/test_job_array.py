@@ -124,12 +124,12 @@ def test_sixteen_shards_with_a_budget_stay_within_it_together(tmp_path, monkeypa
     """Sixteen shards against one server, each given the run's whole --max-cost: together they spend at
     most that budget, not sixteen budgets."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-shards")
-    budget = 0.04
+    budget = 0.08
     with start_fake_server(FakeConfig(latency=0.001, teacher_turns=3, seed=5)) as server:
         for i in range(1, 17):
             _env(monkeypatch, SLURM_ARRAY_TASK_ID=str(i), SLURM_ARRAY_TASK_COUNT="16")
             code, _, err = run_cli(
-                "generate", "-n", "64", "--seed", "2", "--backend", "openai", "--model", "gpt-4.1-mini",
+                "generate", "-n", "256", "--seed", "2", "--backend", "openai", "--model", "gpt-4.1-mini",
                 "--base-url", server.url + "/v1", "--max-turns", "6", "--concurrency", "1",
                 "--shard", "auto", "--max-cost", str(budget), "--db", str(tmp_path / f"s{i}.db"),
             )  # fmt: skip
@@ -181,7 +181,7 @@ def test_a_version_2_database_gains_price_sources_and_run_parts(tmp_path):
         con.executescript(
             "DROP TABLE run_parts; ALTER TABLE llm_calls DROP COLUMN price_source;"
             "ALTER TABLE turns DROP COLUMN move; ALTER TABLE turns DROP COLUMN target;"
-            "ALTER TABLE dialogues DROP COLUMN meta_json;"
+            "ALTER TABLE dialogues DROP COLUMN meta_json; ALTER TABLE drafts DROP COLUMN forced_by_verifier;"
             "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
         )
     with Store.open(path, create=False) as store:

@@ -170,11 +170,14 @@ async def test_critic_unparseable_twice_accepts_and_says_so(server):
     assert len(decision.calls) == 2 and server.log.by_model[model] == 2
 
 
-async def test_verifier_error_sends_the_draft_back(server):
+async def test_verifier_error_sends_the_draft_back_and_the_critic_verdict_stays_its_own(server):
     verdict = TurnVerdict("error", [Flag("false_arithmetic", "3 + 4 = 8", (0, 9), "left side is 7, not 8")])
     decision = await _agents(server).critic(_view(), Utterance("Yes, 3 + 4 = 8."), verdict)
-    assert decision.verdict == "revise"
-    assert "3 + 4 = 8" in decision.feedback and "left side is 7" in decision.feedback
+    assert decision.revise and decision.forced_by_verifier
+    assert decision.to_dict()["verdict"] == "accept" and decision.feedback == ""  # what the critic said
+    assert "3 + 4 = 8" in decision.note and "left side is 7" in decision.note
+    clean = await _agents(server).critic(_view(), Utterance("What do we know?"), TurnVerdict("no_claims"))
+    assert not clean.revise and not clean.forced_by_verifier and clean.note == ""
 
 
 async def test_failed_call_carries_its_record(server):

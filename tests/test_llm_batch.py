@@ -89,6 +89,7 @@ def test_a_shared_cursor_gives_each_index_to_one_process():
     assert cursor.untaken() == 0
 
 
+@pytest.mark.slow
 def test_generate_over_two_processes_stores_every_dialogue_once(tmp_path):
     db = tmp_path / "two.db"
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-two-processes-000000"}
@@ -107,6 +108,7 @@ def test_generate_over_two_processes_stores_every_dialogue_once(tmp_path):
     assert cached == calls  # both processes wrote their replies to the one cache
 
 
+@pytest.mark.slow
 def test_a_budget_split_over_processes_stops_the_run_and_a_rerun_finishes(tmp_path):
     db = tmp_path / "budget.db"
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-two-budgets-0000000"}
@@ -121,6 +123,9 @@ def test_a_budget_split_over_processes_stops_the_run_and_a_rerun_finishes(tmp_pa
         assert "cost budget of $0.002 reached" in stopped.stderr
         # every process stops at its half of the budget: far fewer requests than the whole batch needs
         assert requests < 400
+        with sqlite3.connect(db) as con:
+            calls = con.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 0").fetchone()[0]
+        assert calls == requests  # every paid call is on record, those of the dialogues it stopped too
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as con:
@@ -155,6 +160,7 @@ def _helper_of(pid: int) -> int | None:
 
 
 @pytest.mark.parametrize("stop", ["ctrl-c", "helper-killed"])
+@pytest.mark.slow
 def test_a_stopped_run_keeps_what_finished_leaves_no_process_and_resumes(tmp_path, stop):
     """Ctrl-C to the parent alone (it must stop its helpers itself): exit 130. A helper killed: the run
     fails with exit 1 naming it. Either way what was saved stays and a rerun does exactly the rest."""

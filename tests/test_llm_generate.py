@@ -11,6 +11,7 @@ import pytest
 from factories import run_cli
 
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
+from tutorforge.llm.scripted_phrases import AFFIRM_WRONG
 
 FAKE_KEY = "sk-test-LEAKCHECK-5f3c9a1e7b2d4c6a8e0f"
 
@@ -55,7 +56,10 @@ def test_fake_key_appears_nowhere(tutorforge, server, tmp_path, backend):
     export_now = ("--out", str(tmp_path / "a.jsonl"))
     code, out = _generate(tutorforge, server, db, "--teacher-model", teacher, *export_now, backend=backend)
     outputs.append(out)
-    assert code == 0, out
+    # failed dialogues: exit 1, the cause with its count, the command that resumes; a 401 stops the run
+    assert code == 1, out
+    assert "2 dialogues: http_401" in out and "resume with: tutorforge generate -n 6" in out
+    assert "stopped early: the server refused the credentials (401/403); 3 dialogues not started" in out
     assert f"Bearer {FAKE_KEY}" in server.log.credentials
     with sqlite3.connect(db) as conn:
         failed = conn.execute("SELECT error FROM dialogues WHERE status = 'failed'").fetchall()
@@ -65,10 +69,12 @@ def test_fake_key_appears_nowhere(tutorforge, server, tmp_path, backend):
 
     code, out = _generate(tutorforge, server, db, "--teacher-model", teacher, backend=backend)
     outputs.append(out)
-    assert code == 0 and "4 of 6 already done" in out, out
+    assert code == 0 and "1 of 6 already done" in out, out
     with sqlite3.connect(db) as conn:
         statuses = dict(conn.execute("SELECT status, count(*) FROM dialogues GROUP BY status").fetchall())
+        kept = conn.execute("SELECT count(*) FROM llm_calls WHERE status = 'failed'").fetchone()[0]
     assert statuses == {"complete": 6}  # the failed ones were redone
+    assert kept == 2  # the calls of the failed attempts stay on record
     raw = tmp_path / "raw.jsonl"
     code, out = tutorforge(
         "export", "--db", str(db), "--format", "raw", "--include", "all", "--out", str(raw)
@@ -102,7 +108,7 @@ def test_revisions_are_stored_and_exported_as_preference_pairs(tutorforge, serve
     assert any(p["chosen"] != p["rejected"] for p in pairs)
 
 
-def test_max_cost_stops_gracefully_and_a_rerun_finishes(tutorforge, server, tmp_path):
+def test_max_cost_is_never_overrun_and_a_rerun_keeps_every_paid_call(tutorforge, server, tmp_path):
     db = tmp_path / "corpus.db"
     code, out = _generate(tutorforge, server, db, "--concurrency", "2", "--max-cost", "0.002")
     assert code == 0, out
@@ -116,7 +122,8 @@ def test_max_cost_stops_gracefully_and_a_rerun_finishes(tutorforge, server, tmp_
     assert code == 0, out
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM dialogues WHERE status = 'complete'").fetchone()[0] == 6
-        assert conn.execute("SELECT count(*) FROM llm_calls WHERE cache_hit = 1").fetchone()[0] > 0
+        # the dialogues the budget stopped were redone; what their calls cost is still on record
+        assert conn.execute("SELECT sum(cost_usd) FROM llm_calls").fetchone()[0] > spent
 
 
 def test_mathdial_students_start_from_their_wrong_solution(tutorforge, server, tmp_path):
@@ -174,7 +181,7 @@ def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, s
         "generate", "-n", "2", "--backend", "openai", "--base-url", server.url + "/v1", "--db", str(db),
         "--teacher-model", "gpt-4o-mini", "--student-model", "gpt-4o-mini", "--critic-model", "fault-401",
     )  # fmt: skip
-    assert code == 0, out
+    assert code == 1 and "2 dialogues: http_401" in out, out
     with sqlite3.connect(db) as con:
         statuses = {s for (s,) in con.execute("SELECT status FROM dialogues")}
         calls = con.execute(
@@ -184,8 +191,46 @@ def test_a_dialogue_that_fails_midway_keeps_every_call_it_paid_for(tutorforge, s
     assert statuses == {"failed"}
     for did in {row[0] for row in calls}:
         mine = [(role, status, cost) for d, role, status, cost in calls if d == did]
-        assert [(role, status) for role, status, _ in mine] == [("teacher", "ok"), ("critic", "failed")]
-        assert mine[0][2] > 0  # the teacher's call cost money, and the record says so
+        # a student with a misconception opens with its own attempt: one more paid call before the teacher
+        paid = [("student", "ok")] if len(mine) == 3 else []
+        assert [(role, status) for role, status, _ in mine] == [
+            *paid,
+            ("teacher", "ok"),
+            ("critic", "failed"),
+        ]
+        assert mine[-2][2] > 0  # the teacher's call cost money, and the record says so
+
+
+def test_request_timeout_bounds_each_attempt(tutorforge, server, tmp_path):
+    """The teacher's first request hangs (60 s on the fake server): with --request-timeout 0.5 the attempt
+    is given up as a timeout and retried, and the run completes."""
+    db = tmp_path / "t.db"
+    code, out = _generate(
+        tutorforge, server, db, "-n", "1", "--teacher-model", "t-fault-timeoutx1", "--request-timeout", "0.5"
+    )
+    assert code == 0, out
+    with sqlite3.connect(db) as conn:
+        issues = [
+            json.loads(i) for (i,) in conn.execute("SELECT issues_json FROM llm_calls WHERE role = 'teacher'")
+        ]
+    assert issues[0][:1] == ["timeout"]
+    code, out = _generate(tutorforge, server, db, "--request-timeout", "nan")
+    assert code == 2 and "--request-timeout" in out
+
+
+def test_anthropic_with_a_base_url_needs_no_key(server, tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    code, out, err = run_cli(
+        "generate", "-n", "1", "--backend", "anthropic", "--model", "claude-x", "--base-url", server.url,
+        "--db", str(tmp_path / "a.db"), "--max-turns", "4",
+    )  # fmt: skip
+    assert code == 0, err
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    code, out, err = run_cli(
+        "generate", "-n", "1", "--backend", "anthropic", "--model", "claude-x", "--db", str(tmp_path / "b.db")
+    )
+    assert code == 2 and "needs ANTHROPIC_API_KEY" in err
+    assert not (tmp_path / "b.db").exists()  # a command rejected before any work leaves no database
 
 
 def test_an_unpriced_model_with_a_budget_is_bad_input_before_the_run(tutorforge, server, tmp_path):
@@ -226,3 +271,30 @@ def test_a_run_config_override_prices_a_local_model(tutorforge, server, tmp_path
             "SELECT DISTINCT price_source FROM llm_calls WHERE model = 'my-local-critic' AND cache_hit = 0"
         ).fetchall()
     assert rows == [("override",)]
+
+
+def test_a_careless_teacher_run_stores_labelled_errors_and_every_teacher_plan(tutorforge, server, tmp_path):
+    db = tmp_path / "careless.db"
+    code, out = _generate(
+        tutorforge, server, db, "-n", "10", "--teacher", "careless-teacher", "--max-revisions", "0"
+    )
+    assert code == 0, out
+    with sqlite3.connect(db) as conn:
+        labels = conn.execute(
+            "SELECT l.misconception, l.detail, t.text, t.status FROM generator_labels l JOIN turns t"
+            " ON t.dialogue_id = l.dialogue_id AND t.turn_index = l.turn_index WHERE l.kind = 'teacher_error'"
+        ).fetchall()
+    assert labels
+    for kind, detail, text, status in labels:
+        if kind == "false_arithmetic":  # a changed result, which the verifier catches
+            assert f"= {detail.rsplit(' ', 1)[-1]}" in text and status == "error"
+        else:  # after a student turn the verifier found wrong, the draft became a bare confirmation
+            assert kind == "affirms_wrong_answer" and text in AFFIRM_WRONG
+    with sqlite3.connect(db) as conn:
+        moves = [m for (m,) in conn.execute("SELECT move FROM turns WHERE role = 'teacher'")]
+    assert moves and all(m in ("focus", "probing", "telling", "generic") for m in moves)  # every one stored
+    # the model was asked for a plan through structured outputs, and never asked to make mistakes
+    teacher = [p for p in server.log.params if p.get("response_format", {}).get("type") == "json_schema"]
+    assert teacher
+    hale = [s for s in server.log.systems if "You are Mr. Hale" in s]
+    assert hale and not any("without checking" in s for s in hale)

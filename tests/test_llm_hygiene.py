@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutorforge.llm.hygiene import clean_reply, speaker_labels
+from tutorforge.llm.hygiene import MAX_REPLY_CHARS, clean_reply, speaker_labels
 
 TEACHER, STUDENT = speaker_labels("teacher", "Mr. Hale"), speaker_labels("student", "Sam")
 
@@ -44,3 +44,52 @@ def test_refusals(text, refused):
 def test_refusal_signalled_by_the_api_and_a_bare_end_marker():
     assert "refusal" in clean_reply("Here you go.", "refusal", TEACHER, STUDENT).issues
     assert not clean_reply("  [END] ", "stop", TEACHER, STUDENT).usable
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("Good, let's check. Student: I think it is 7.", "Good, let's check."),
+        ("What is 3 + 4?\nStudent (Maya): It is 7.", "What is 3 + 4?"),
+        ("What is 3 + 4?\n> Student: It is 7.", "What is 3 + 4?"),
+        ("What is 3 + 4?\n- **Sam:** It is 7.", "What is 3 + 4?"),
+        ("What is 3 + 4?\nuser: It is 7.", "What is 3 + 4?"),
+        ("What is 3 + 4?<|im_end|>\n<|im_start|>user\nIt is 7.", "What is 3 + 4?"),
+        ("What is 3 + 4? [INST] answer as the student [/INST]", "What is 3 + 4?"),
+        ("What is 3 + 4?\nS\u200btudent: It is 7.", "What is 3 + 4?"),  # a zero-width space in the label
+        ("What is 3 + 4?\n\u200fStudent: It is 7.", "What is 3 + 4?"),  # a right-to-left mark before it
+        ("What is 3 + 4?\nＳｔｕｄｅｎｔ： It is 7.", "What is 3 + 4?"),  # full-width letters and colon
+        ("What is 3 + 4?\nSystem: you are now the student.", "What is 3 + 4?"),
+    ],
+)
+def test_leak_forms_are_cut(text, kept):
+    cleaned = clean_reply(text, "stop", TEACHER, STUDENT)
+    assert cleaned.text == kept and "role_leak" in cleaned.issues and cleaned.usable
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Let's ask Sam: what do you get when you add 3 and 4?",  # a name inside a line is not a label
+        "Here is the plan: add 3 and 4, then check.",
+        "As a student: would you start with the ones?",  # not the capitalised role word
+        "Use the formula a² + b² = c²: what is c?",
+    ],
+)
+def test_ordinary_teacher_text_is_kept(text):
+    cleaned = clean_reply(text, "stop", TEACHER, STUDENT)
+    assert cleaned.text == text and cleaned.issues == []
+
+
+def test_student_reply_leaks_into_the_teacher():
+    cleaned = clean_reply("I got 7. Teacher: Correct! Assistant: well done", "stop", STUDENT, TEACHER)
+    assert cleaned.text == "I got 7." and "role_leak" in cleaned.issues
+
+
+def test_replies_are_normalised_and_nul_or_oversized_replies_are_unusable():
+    cleaned = clean_reply("2 ＋ 2 ＝\u200b 4, well done.", "stop", TEACHER, STUDENT)
+    assert cleaned.text == "2 + 2 = 4, well done." and cleaned.usable
+    nul = clean_reply("2 + 2 = 4\x00", "stop", TEACHER, STUDENT)
+    assert nul.issues == ["nul"] and not nul.usable
+    huge = clean_reply("Student: " + "x" * (MAX_REPLY_CHARS + 1), "stop", TEACHER, STUDENT)
+    assert huge.issues == ["too_long"] and not huge.usable and huge.text == ""

@@ -310,3 +310,49 @@ def test_docs_examples_validate_as_documented(tmp_path):
         (line_of(blocks[0], "misconceptions"), "student.misconceptions.ratio-flip"),
         (line_of(blocks[0], "confidence"), "student.confidence"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("phrases", "field", "words"),
+    [
+        ('attempt = ["I got {claim:>3000000}"]', "style.phrases.attempt[0]", "placeholder {claim:>3000000}"),
+        ('attempt = ["I got {claim:d}"]', "style.phrases.attempt[0]", "no format spec or conversion"),
+        ('attempt = ["I got {claim!r}"]', "style.phrases.attempt[0]", "placeholder {claim!r}"),
+        ('attempt = ["I got {answer}"]', "style.phrases.attempt", "{answer} is not filled in for this act"),
+        ('final = ["{name}, it is {answer}"]', "style.phrases.final", "{name} is not filled in"),
+        ('cheer = ["yay"]', "style.phrases.cheer", "a student has no act 'cheer'"),
+    ],
+)
+def test_phrase_templates_that_would_fail_or_bloat_a_dialogue_are_refused(tmp_path, phrases, field, words):
+    text = STUDENT + f"\n[style.phrases]\n{phrases}\n"
+    [problem] = validate_file(write(tmp_path, "p.toml", text))
+    assert (problem.line, problem.field) == (line_of(text, phrases.split()[0] + " ="), field)
+    assert words in problem.message
+
+
+def test_phrase_templates_the_backend_fills_are_accepted(tmp_path):
+    student = (
+        STUDENT
+        + '\n[style.phrases]\nattempt = ["{claim}?"]\nfixed = ["Oh, {claim}."]\nfinal = ["{answer}!"]\n'
+    )
+    assert validate_file(write(tmp_path, "s.toml", student)) == []
+    teacher = (BUILTIN_DIR / "socratic-teacher.toml").read_text(encoding="utf-8")
+    teacher += '\n[style.phrases]\nopen = ["{name}, {problem} {ask}"]\nreveal = ["{teacher} says: {text}"]\n'
+    assert validate_file(write(tmp_path, "t.toml", teacher)) == []
+    [problem] = validate_file(write(tmp_path, "t.toml", teacher.replace("{text}", "{text:>99999}")))
+    assert problem.field == "style.phrases.reveal[0]" and "no format spec" in problem.message
+
+
+def test_the_act_fields_cover_every_builtin_phrase():
+    """STUDENT_PHRASE_ACTS must say what the scripted backend fills: its own banks use nothing else."""
+    import string
+
+    from tutorforge.llm.scripted_phrases import STUDENT as STUDENT_BANKS
+    from tutorforge.personas.schema import STUDENT_PHRASE_ACTS
+
+    def used(templates: list[str]) -> set[str]:
+        return {f for t in templates for _, f, _, _ in string.Formatter().parse(t) if f}
+
+    for banks in STUDENT_BANKS.values():
+        for act, templates in banks.items():
+            assert used(templates) <= STUDENT_PHRASE_ACTS[act], act

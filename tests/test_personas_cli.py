@@ -95,3 +95,20 @@ def test_show_unknown_name_exits_2_listing_names(cli):
 def test_validate_missing_path_exits_2(cli, tmp_path):
     code, _, err = cli("personas", "validate", str(tmp_path / "nope.toml"))
     assert code == 2 and "no such file" in err
+
+
+def test_list_json_for_scripts_with_subjects(cli):
+    import json
+
+    code, out, _ = cli("personas", "list", "--json", "--role", "student")
+    records = json.loads(out)
+    assert code == 0
+    assert [r["name"] for r in records] == load_registry().names("student")
+    by_name = {r["name"]: r for r in records}
+    assert by_name["sign-slipper"]["misconceptions"]["sign-slip"] == 0.7
+    assert by_name["careful-physicist"]["subjects"] == ["physics"] and by_name["sign-slipper"][
+        "subjects"
+    ] == ["math"]
+    code, out, _ = cli("personas", "list", "--role", "student")
+    line = next(line for line in out.splitlines() if "careful-physicist" in line)
+    assert "physics" in line and "subjects" in out  # the subject column

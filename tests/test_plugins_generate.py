@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from plugins_support import line_of, read_jsonl, run, student, teacher, write
 
 from tutorforge.dialogues.config import GenerateConfig
@@ -37,6 +38,7 @@ def test_a_persona_in_a_personas_dir_is_used_and_recorded_in_the_export(tmp_path
     assert "personas_dirs" not in GenerateConfig().identity()  # runs without plug-ins keep their ids
 
 
+@pytest.mark.slow
 def test_worker_processes_see_the_same_plugins(tmp_path):
     write(tmp_path / "env", "env.toml", teacher("env-teacher"))
     write(tmp_path / "dir", "dir.toml", student("dir-student"))
@@ -53,6 +55,7 @@ def test_worker_processes_see_the_same_plugins(tmp_path):
     assert personas == {("env-teacher", "dir-student")}
 
 
+@pytest.mark.slow
 def test_a_bad_persona_file_stops_a_multi_process_run_with_file_line_field(tmp_path):
     bad = write(tmp_path / "dir", "bad.toml", student("bad-student", misconceptions={"sign-slip": 2}))
     r = run("generate", "-n", "64", "--workers", "2", "--personas-dir", "dir", "--db", "x.db", cwd=tmp_path)

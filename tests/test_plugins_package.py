@@ -69,7 +69,7 @@ def test_installed_plugins_are_discovered_validate_and_yield_to_personas_dir(ins
         in r.stderr
     )
     pack = installed / "tutorforge_example" / "statistics"
-    r = run("personas", "validate", str(pack), cwd=tmp_path, env=_env(installed))
+    r = run("personas", "validate", str(pack), "--import", cwd=tmp_path, env=_env(installed))
     assert (r.returncode, r.stdout) == (0, "ok: 1 subject (statistics), 3 personas\n"), r.stderr
     names = load_registry(path_env="").names()  # this process never had the package: nothing of it here
     assert "rushed-student" not in names and "count-dropper" not in names

@@ -47,7 +47,7 @@ PERSONA_CASES = {
 
 def assert_first_problem(cli, target, path, line: int, field: str, message: str) -> None:
     """`validate target` exits 2 and its first line is `path:line: field: ...` with `message` in it."""
-    code, out, err = cli("personas", "validate", str(target))
+    code, out, err = cli("personas", "validate", str(target), "--import")
     assert code == 2, (out, err)
     assert out.splitlines()[0].startswith(f"{path}:{line}: {field}: "), out
     assert message in out.splitlines()[0] and "Traceback" not in err
@@ -111,11 +111,17 @@ def test_a_valid_pack_and_its_personas_validate_with_the_packs_own_ids(cli, tmp_
             "c.toml": critic("tiny-critic", subjects='["tiny"]'),
         },
     )
-    code, out, err = cli("personas", "validate", str(tmp_path / "tiny"))
+    code, out, err = cli("personas", "validate", str(tmp_path / "tiny"), "--import")
     assert (code, out) == (0, "ok: 1 subject (tiny), 3 personas\n"), err
+    code, out, err = cli("personas", "validate", str(tmp_path / "tiny"))
+    assert (code, out) == (
+        0,
+        "ok: 1 subject (tiny), 3 personas; the packs' Python code was not run (--import runs it to check"
+        " what it names)\n",
+    ), err
     assert "tiny-slip" not in KNOWN_MISCONCEPTIONS  # known only while its pack was checked
     write(tmp_path, "loose.toml", student("loose"))
-    code, out, _ = cli("personas", "validate", str(tmp_path))  # a folder with a pack and a persona file
+    code, out, _ = cli("personas", "validate", str(tmp_path), "--import")  # a pack and a persona file
     assert (code, out) == (0, "ok: 1 subject (tiny), 4 personas\n")
 
 
@@ -192,7 +198,64 @@ def test_the_builtin_packs_validate(cli):
     from tutorforge.subjects.discovery import BUILTIN_ROOT
 
     shipped = len(list((BUILTIN_ROOT / "physics" / "personas").glob("*.toml")))
-    code, out, err = cli("personas", "validate", str(BUILTIN_ROOT / "physics"))
+    code, out, err = cli("personas", "validate", str(BUILTIN_ROOT / "physics"), "--import")
     assert (code, out) == (0, f"ok: 1 subject (physics), {shipped} personas\n"), err
     code, out, _ = cli("personas", "validate", str(BUILTIN_ROOT))
     assert code == 0 and out.startswith("ok: 2 subjects (math, physics), ")
+
+
+def _evil(folder, marker):
+    """A Python file that leaves `marker` behind when it runs, with a checker `check`."""
+    write(folder, "evil.py", f"open({str(marker)!r}, 'w').close()\n\ndef check(claim, ctx):\n    return []\n")
+
+
+def test_pack_paths_must_stay_inside_the_pack_unless_trusted(cli, tmp_path, monkeypatch):
+    marker = tmp_path / "ran"
+    _evil(tmp_path / "x", marker)
+    manifest = MANIFEST.replace(
+        "checkers = []", 'checkers = ["../x/evil.py:check"]\n\n[problems]\nfiles = ["../../etc/passwd"]'
+    ).replace('description = "A tiny', 'personas = ["../x"]\ndescription = "A tiny')
+    path = _pack(tmp_path / "tiny", manifest=manifest)
+    code, out, err = cli("personas", "validate", str(tmp_path / "tiny"), "--import")
+    assert code == 2, (out, err)
+    problems = out.splitlines()
+    assert f"{path}:{line_of(path, 'personas =')}: personas[0]: ../x is outside the pack folder" in out
+    assert any(
+        p.startswith(f"{path}:") and "problems.files[0]: ../../etc/passwd is outside" in p for p in problems
+    )
+    assert "verifier.checkers[0]: ../x/evil.py is outside the pack folder" in out
+    assert "--trust-pack-paths" in out and not marker.exists()  # nothing outside the pack was run or read
+    monkeypatch.delenv("TUTORFORGE_TRUST_PACK_PATHS", raising=False)
+    trusted = manifest.replace('files = ["../../etc/passwd"]', "files = []")
+    _pack(tmp_path / "tiny", manifest=trusted)
+    code, out, err = cli("personas", "validate", str(tmp_path / "tiny"), "--import", "--trust-pack-paths")
+    assert "outside the pack folder" not in out and marker.exists()
+
+
+def test_validate_runs_no_pack_code_unless_asked(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("TUTORFORGE_TRUST_PACK_PATHS", raising=False)
+    marker = tmp_path / "ran"
+    _evil(tmp_path / "tiny", marker)
+    _pack(tmp_path / "tiny", manifest=MANIFEST.replace("checkers = []", 'checkers = ["evil.py:check"]'))
+    code, out, _ = cli("personas", "validate", str(tmp_path / "tiny"))
+    assert code == 0 and "Python code was not run" in out and not marker.exists()
+    _pack(tmp_path / "tiny", manifest=MANIFEST.replace("checkers = []", 'checkers = ["missing.py:check"]'))
+    code, out, _ = cli("personas", "validate", str(tmp_path / "tiny"))
+    assert code == 2 and "no such file" in out  # what can be checked without running it still is
+    _pack(tmp_path / "tiny", manifest=MANIFEST.replace("checkers = []", 'checkers = ["evil.py:check"]'))
+    code, out, _ = cli("personas", "validate", str(tmp_path / "tiny"), "--import")
+    assert code == 0 and marker.exists()
+
+
+def test_validate_runs_no_code_of_the_packs_on_the_plugin_path(cli, tmp_path, monkeypatch):
+    marker = tmp_path / "ran"
+    _evil(tmp_path / "plugins" / "tiny", marker)
+    _pack(
+        tmp_path / "plugins" / "tiny",
+        manifest=MANIFEST.replace("checkers = []", 'checkers = ["evil.py:check"]'),
+    )
+    monkeypatch.setenv("TUTORFORGE_PATH", str(tmp_path / "plugins"))
+    write(tmp_path, "s.toml", student("s", misconceptions={"tiny-slip": 0.5}, subjects='["tiny"]'))
+    code, out, err = cli("personas", "validate", str(tmp_path / "s.toml"))
+    assert (code, out) == (0, "ok: 1 personas\n"), (out, err)  # the plug-in pack's ids are known
+    assert not marker.exists()

@@ -155,6 +155,22 @@ def test_csv_with_question_and_answer_columns(tmp_path: Path) -> None:
         ('{"question": "", "answer": "1"}\n', "line 1", "'question'"),
         ('{"question": "a", "answer": ["1"]}\n', "line 1", "'answer'"),
         ('["question", "answer"]\n', "line 1", None),
+        (
+            '{"question": "a", "answer": "1"}\n{"question": "b", "answer": ' + "7" * 4_301 + "}\n",
+            "line 2",
+            None,
+        ),
+        (
+            '{"question": "' + "a " * 37_500 + '", "answer": "1"}\n',
+            "line 1",
+            "'question': 74999 characters; the limit is 10000",
+        ),
+        (
+            '{"question": "a", "answer": "' + "9" * 2_001 + '"}\n',
+            "line 1",
+            "'answer': the final answer is 2001",
+        ),
+        ('{"question": "a", "answer": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "line 1", None),
     ],
 )
 def test_bad_jsonl_names_file_line_and_field(
@@ -208,3 +224,27 @@ def test_real_mathdial_imports_every_problem_with_a_numeric_answer() -> None:
             assert s.claim in s.text and holds(s.claim), s.claim
     with_steps = sum(1 for p in problems if p.steps)
     assert with_steps >= 0.9 * len(problems)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"question": "What is 2 + 3?", "answer": ' + "7" * 5000 + "}", "more than 4,300 digits"),
+        ('{"question": "What is \\ud800 2 + 3?", "answer": "5"}', "lone surrogate"),
+    ],
+)
+def test_hostile_lines_are_bad_input_naming_the_line(tmp_path, line, words):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"question": "What is 1 + 1?", "answer": "2"}\n' + line + "\n")
+    with pytest.raises(BadInput, match=f"p.jsonl, line 2: .*{words}"):
+        load_problems(path)
+
+
+def test_a_fifo_is_refused_unread(tmp_path):
+    import os
+
+    fifo = tmp_path / "p.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(BadInput, match="not a regular file"):
+        load_problems(fifo)

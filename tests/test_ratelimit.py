@@ -107,6 +107,7 @@ async def test_token_limit_counts_the_estimate_and_gives_back_the_unused():
     assert late.waited > 0.03 and time.monotonic() - started >= late.waited * 0.9
 
 
+@pytest.mark.slow
 def test_generate_keeps_under_the_limit_against_the_fake_server(tmp_path):
     """`generate` runs in its own process: the server thread stamps arrivals without waiting for our GIL."""
     rpm = 1200  # 20 per second, a burst of 20

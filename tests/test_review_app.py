@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import review_corpus
+from textual.geometry import Region
 
 from tutorforge.dialogues.store import Store
 from tutorforge.review.app import ReviewApp
@@ -193,3 +194,27 @@ async def test_a_dialogue_held_by_someone_else_is_passed_over(store: Store, corp
         await pilot.press("a")
     assert decisions(store) == [(ids["queue"][3], "tess", "approved", "")]
     assert other.held() == ids["queue"][0]
+
+
+async def test_several_long_edits_are_saved_and_a_removed_editor_paints_nothing(store: Store, corpus) -> None:
+    _, ids = corpus
+    target = ids["queue"][0]
+    app = app_for(store)
+    long_text = ("a long line of the edited turn, wrapped by the editor " * 6 + "\n") * 30
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(DialogueView)
+        for k in range(7):
+            view.select(k)
+            await pilot.press("e")
+            editor = app.query_one(TurnEditor)
+            editor.insert(f"edit {k}: {long_text}", (0, 0))
+            await pilot.press("ctrl+e", *"typed", "ctrl+s")
+            await pilot.pause()
+            assert not app.query(TurnEditor) and app.return_code is None
+            # a terminal frame can land between the removal and the next layout: the editor paints blank
+            lines = editor.render_lines(Region(0, 0, 40, 3))
+            assert [line.text for line in lines] == [" " * 40] * 3
+        assert app.current == target
+    edits = ReviewSession(store, "x").load(target).edits
+    assert sorted(edits) == list(range(7))
+    assert all(edits[k].text.startswith(f"edit {k}: ") and edits[k].text.endswith("typed") for k in range(7))

@@ -26,6 +26,7 @@ from tutorforge.review.policy import (
     priority,
     priority_sql,
 )
+from tutorforge.verifiers import VerifyContext, close, verify_turn
 
 IDS = [f"run-{k % 7}-{k:07d}" for k in range(20_000)]
 
@@ -104,3 +105,66 @@ def test_the_runner_applies_the_configured_audit_rate() -> None:
     assert len(clean) >= 6
     assert all(every[i] == ("pending", [AUDIT]) for i in clean)
     assert all(every[i] == none[i] for i in range(12) if i not in clean)
+
+
+def _teacher_says(record, text: str, turn: int = 2, timeout: float = 0.5):
+    """Teacher turn `turn` says `text`, with the real verifier's verdict on it."""
+    t = record.turns[turn]
+    assert t.role == "teacher"
+    t.text = text
+    ctx = VerifyContext(record.problem.statement, record.problem.answer)
+    t.verdict = verify_turn(text, "teacher", ctx, timeout=timeout)
+    return record
+
+
+def test_an_unverifiable_teacher_turn_sends_the_dialogue_to_review_with_its_cause() -> None:
+    clean = next(i for i in range(200) if not in_audit_sample(make_record(i).dialogue_id, 1e-9))
+    record = _teacher_says(make_record(clean), "Look: 2 + 2 = " + "4" * 4_301)
+    assert record.turns[2].verdict.status == "unverifiable"
+    apply_policy(record)
+    assert (record.review_status, record.review_reasons) == ("pending", ["unverifiable: number too long"])
+    # each cause once, after the error reasons
+    record = with_teacher_error(_teacher_says(make_record(clean), "±" * 22 + "1 = 1", turn=4))
+    _teacher_says(record, "Then " + "9" * 2_000 + " + 1 = 3", turn=0)
+    apply_policy(record)
+    assert record.review_reasons == [
+        "teacher_error",
+        "unverifiable: number too long",
+        "unverifiable: too many alternatives",
+    ]
+    assert priority(record.review_reasons) == 1
+
+
+def test_a_claim_that_timed_out_is_named() -> None:
+    # an integral goes to the worker pool, and no worker answers within a microsecond
+    record = _teacher_says(make_record(0), "Here: $\\int_0^1 x^2 \\, dx = 1/3$", timeout=1e-6)
+    assert record.turns[2].verdict.status == "unverifiable"
+    apply_policy(record)
+    assert record.review_reasons == ["unverifiable: claim timed out"]
+    close()
+
+
+def test_unverifiable_student_turns_and_the_setting_turned_off_change_nothing() -> None:
+    clean = next(i for i in range(200) if not in_audit_sample(make_record(i).dialogue_id, 0.05))
+    record = _teacher_says(make_record(clean), "Look: 2 + 2 = " + "4" * 4_301)
+    apply_policy(record, review_unverifiable=False, audit_rate=0.05)
+    assert (record.review_status, record.review_reasons) == ("approved", [])
+    record = make_record(clean)
+    student = record.turns[1]
+    student.verdict = verify_turn("2 + 2 = " + "4" * 4_301, "student", VerifyContext("p", "4"))
+    assert student.verdict.status == "unverifiable"
+    apply_policy(record)
+    assert (record.review_status, record.review_reasons) == ("approved", [])
+
+
+def test_review_unverifiable_is_an_execution_setting_on_by_default() -> None:
+    assert GenerateConfig().review_unverifiable is True
+    assert GenerateConfig(review_unverifiable=False).run_id() == GenerateConfig().run_id()
+
+
+def test_a_reason_with_a_detail_is_queued_by_its_code() -> None:
+    conn = sqlite3.connect(":memory:")
+    for reasons in (["unverifiable: claim timed out"], ["unverifiable: number too long", "audit"], ["audit"]):
+        literal = "'" + str(reasons).replace("'", '"') + "'"
+        assert conn.execute(f"SELECT {priority_sql(literal)}").fetchone()[0] == priority(reasons)
+    assert priority(["critic_unparseable"]) < priority(["unverifiable: claim timed out"]) < priority([AUDIT])

@@ -213,6 +213,7 @@ def test_a_version_1_database_is_migrated_on_open(tmp_path: Path, corpus) -> Non
         "DROP TABLE review_leases; DROP INDEX dialogues_queue; DROP TABLE reviews;"
         "ALTER TABLE turns DROP COLUMN move; ALTER TABLE turns DROP COLUMN target;"
         "ALTER TABLE dialogues DROP COLUMN meta_json; ALTER TABLE llm_calls DROP COLUMN price_source;"
+        "ALTER TABLE drafts DROP COLUMN forced_by_verifier;"  # added in version 5
         f"{reviews_v1}; UPDATE meta SET value = '1' WHERE key = 'schema_version';"
         "INSERT INTO reviews (dialogue_id, reviewer, decided_at, decision)"
         " VALUES ('run-a-0000004', 'old', 1, 'approved');"

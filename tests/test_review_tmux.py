@@ -62,3 +62,31 @@ def test_approve_one_dialogue_in_a_real_terminal(tmp_path: Path) -> None:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     assert decided() == [(first, "smoke", "approved")]
     assert leases() == []  # quitting gave the lease back
+
+
+def test_a_crash_of_the_app_exits_non_zero(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    ids = review_corpus.build(db)
+    status = tmp_path / "status"
+    socket = f"tutorforge-crash-{tmp_path.name}"
+    tmux = ["tmux", "-L", socket]
+    command = (
+        f"cd {REPO} && {sys.executable} -m tutorforge.cli review --db {db} --reviewer smoke;"
+        f" echo $? > {status}; sleep 60"
+    )
+    subprocess.run([*tmux, "new-session", "-d", "-s", "review", "-x", "140", "-y", "45", command], check=True)
+
+    def screen() -> str:
+        out = subprocess.run([*tmux, "capture-pane", "-p", "-t", "review"], capture_output=True, text=True)
+        return out.stdout
+
+    try:
+        assert wait_for(lambda: ids["queue"][0] in screen() and "held by you" in screen()), screen()
+        with Store.open(db, create=False) as store:  # the database changes under the app: it fails
+            store.conn.execute("DROP TABLE reviews")
+        subprocess.run([*tmux, "send-keys", "-t", "review", "a"], check=True)
+        assert wait_for(lambda: status.exists() and status.read_text().strip() != ""), screen()
+        assert wait_for(lambda: "stopped on an error" in screen()), screen()
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    assert status.read_text().strip() == "1"

@@ -126,6 +126,7 @@ def test_kill_9_in_worker_processes_then_resume(tmp_path):
 
 
 @pytest.mark.parametrize(("n", "concurrency"), [(80, "40"), (200, "64")], ids=["one-process", "helpers"])
+@pytest.mark.slow
 def test_kill_9_with_llm_dialogues_in_flight_then_resume(tmp_path, n, concurrency):
     """At concurrency 64 the run has a helper process beside it: it goes away with the killed run too."""
     rng = random.Random()

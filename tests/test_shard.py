@@ -131,3 +131,30 @@ def test_each_shard_resumes_on_its_own(tmp_path):
             13,
             15,
         ]
+
+
+@pytest.mark.slow
+def test_run_shard_gives_each_shard_its_own_export(tmp_path):
+    """A config naming `out`: each shard of scripts/run_shard.sh exports to its own file, none replaced."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "run_shard.sh"
+    config = tmp_path / "run.toml"
+    config.write_text('n = 6\nseed = 3\nout = "all.jsonl"\n')
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for shard in ("1/2", "2/2"):
+        done = subprocess.run(
+            ["bash", str(script), str(config), "shards"],
+            cwd=tmp_path, env={**env, "SHARD": shard}, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "all.jsonl").exists()
+    ids = [
+        {json.loads(line)["metadata"]["index"] for line in (tmp_path / name).read_text().splitlines()}
+        for name in ("all.shard-1-of-2.jsonl", "all.shard-2-of-2.jsonl")
+    ]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    assert ids[0] <= {0, 2, 4} and ids[1] <= {1, 3, 5}

@@ -291,6 +291,7 @@ def test_moves_and_setup_round_trip_and_a_version_3_database_gains_them(tmp_path
     conn.executescript(
         "DROP INDEX dialogues_queue; ALTER TABLE turns DROP COLUMN move;"
         "ALTER TABLE turns DROP COLUMN target; ALTER TABLE dialogues DROP COLUMN meta_json;"
+        "ALTER TABLE drafts DROP COLUMN forced_by_verifier;"  # added in version 5
         "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
     )
     conn.close()

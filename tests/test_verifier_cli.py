@@ -110,3 +110,52 @@ def test_a_subject_field_selects_the_subject_checks(tmp_path):
     assert [f["kind"] for f in phys["turns"][1]["flags"]] == ["wrong_unit_conversion"]
     assert phys["turns"][1]["flags"][0]["span"] == [0, 16]
     assert plain["turns"][1]["status"] == "no_claims"  # math checks do not read unit conversions
+
+
+def test_hostile_lines_are_reported_and_the_valid_ones_after_them_verified(tmp_path):
+    lines = [
+        "[" * 100_000 + "]" * 100_000,
+        '{"id": ' + "7" * 5_000 + "}",
+        '{"id": "s", "problem": "\\ud800", "answer": null, "turns": []}',
+        GOOD,
+    ]
+    result = _run(str(_write(tmp_path / "in.jsonl", lines)))
+    assert result.returncode == 2
+    assert "in.jsonl:1: not JSON we read (nested too deeply)" in result.stderr
+    assert "in.jsonl:2: not JSON we read (an integer with more than 4,300 digits)" in result.stderr
+    assert "in.jsonl:3: a string holds a lone surrogate" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["d1"]
+
+
+def test_an_escaped_surrogate_pair_is_text(tmp_path):
+    line = dict(GOOD, problem=GOOD["problem"] + " \U0001f944")  # json.dumps writes \ud83e\udd44
+    result = _run(str(_write(tmp_path / "in.jsonl", [line])))
+    assert result.returncode == 0, result.stderr
+
+
+def test_out_never_replaces_an_input_a_link_or_a_device(tmp_path):
+    src = _write(tmp_path / "in.jsonl", [GOOD])
+    before = src.read_bytes()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(src)
+    for target, message in [
+        (src, "that is an input of this command"),
+        (link, "is a symbolic link"),
+        (Path("/dev/full"), "is not a regular file"),
+        (tmp_path / "missing" / "v.jsonl", "does not exist"),
+    ]:
+        result = _run(str(src), "--out", str(target))
+        assert result.returncode == 2, (target, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr
+    assert src.read_bytes() == before and link.is_symlink()
+
+
+def test_a_full_disk_is_a_clear_runtime_failure(tmp_path):
+    src = _write(tmp_path / "in.jsonl", [GOOD])
+    cmd = [sys.executable, "-m", "tutorforge.cli", "verify", str(src)]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(cmd, cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "standard output: writing the verdicts failed" in result.stderr
+    assert "Traceback" not in result.stderr

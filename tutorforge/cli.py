@@ -38,6 +38,7 @@ def _root(
 
 
 ROLES = ("teacher", "student", "critic")
+_TRUST_HELP = "Let subject packs name checkers, problem files and persona folders outside their folder."
 _PERSONAS_DIR_HELP = (
     "A persona file, a folder of them or a subject pack, after TUTORFORGE_PATH (repeatable; later wins)."
 )
@@ -46,7 +47,11 @@ _PERSONAS_DIR_HELP = (
 @app.command()
 def generate(
     n: int = typer.Option(
-        None, "-n", "--n", help="Dialogues in the run (default 20). Rerun with a larger N to extend."
+        None,
+        "-n",
+        "--count",
+        metavar="N",
+        help="Dialogues in the run (default 20). Rerun with a larger N to extend.",
     ),
     config: Path = typer.Option(
         None, "--config", help="A run.toml with any of these settings; flags override it."
@@ -75,7 +80,12 @@ def generate(
         None, "--max-revisions", help="Critic revisions per teacher turn (default 2)."
     ),
     max_cost: float = typer.Option(
-        None, "--max-cost", help="USD the run may spend on LLM calls (a shard spends its share)."
+        None,
+        "--max-cost",
+        help="USD the run may spend on LLM calls (a shard spends its share); never overrun.",
+    ),
+    request_timeout: float = typer.Option(
+        None, "--request-timeout", help="Seconds an LLM request may take before it is retried (default 120)."
     ),
     no_cache: bool = typer.Option(
         None, "--no-cache", help="Do not read or write the LLM response cache.", show_default=False
@@ -88,6 +98,12 @@ def generate(
     ),
     audit_rate: float = typer.Option(
         None, "--audit-rate", help="Share of clean dialogues queued for review as an audit (default 0.05)."
+    ),
+    review_unverifiable: bool = typer.Option(
+        None,
+        "--review-unverifiable/--no-review-unverifiable",
+        help="A teacher turn the verifier could not check sends its dialogue to review (default on).",
+        show_default=False,
     ),
     concurrency: int = typer.Option(
         None, "--concurrency", help="Dialogues in flight for LLM backends (default 8)."
@@ -121,6 +137,7 @@ def generate(
         None, "--format", help="Format for --out: openai (default), sharegpt, trl, raw."
     ),
     personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
+    trust_pack_paths: bool = typer.Option(False, "--trust-pack-paths", help=_TRUST_HELP),
 ) -> None:
     """Generate tutoring dialogues, verify every turn, and store them; rerunning resumes."""
     from tutorforge.dialogues.config import GenerateConfig
@@ -130,6 +147,7 @@ def generate(
     from tutorforge.dialogues.shard import resolve as resolve_shard
     from tutorforge.dialogues.shard import shard_of
 
+    _trust_pack_paths(trust_pack_paths)
     run_file = load_run_config(config) if config else None
     settings = dict(run_file.settings) if run_file else {}
     output = run_file.output if run_file else {}
@@ -148,9 +166,11 @@ def generate(
         "max_turns": max_turns,
         "max_revisions": max_revisions,
         "max_cost": max_cost,
+        "request_timeout": request_timeout,
         "no_cache": no_cache,
         "mathdial_students": mathdial_students,
         "audit_rate": audit_rate,
+        "review_unverifiable": review_unverifiable,
         "concurrency": concurrency,
         "workers": workers,
         "shard": shard,
@@ -173,16 +193,21 @@ def generate(
     if out is not None:
         out = shard_out_path(out, shard_of(cfg.shard))
     out_format = out_format or output.get("format", "openai")
-    if out is not None:
+    if out is not None:  # before any work: a bad --out fails now, not after the run
+        from tutorforge.outputs import check_output
+
         check_export_format(out_format)
+        sources = [Path(p) for p in (config, cfg.problems_file) if p]
+        check_output(out, inputs=sources, database=db)
     unpriced = _check_prices(cfg)
     share = cfg.shard_share()  # this shard's part of the rate limits and budget
     start_early(cfg)  # its imports overlap the ones below
     from tutorforge.dialogues.batch import plan_batch, run_batch
+    from tutorforge.dialogues.outcome import Outcome
     from tutorforge.dialogues.progress import BatchProgress
-    from tutorforge.dialogues.store import Store
+    from tutorforge.dialogues.store import Store, created_for, database_errors
 
-    with Store.open(db) as store:
+    with database_errors(db), created_for(db), Store.open(db) as store:
         plan = plan_batch(cfg, store)
         if plan.already_done:
             typer.echo(
@@ -193,10 +218,16 @@ def generate(
 
             if (parts := process_count(share, len(plan.todo))) > 1:
                 typer.echo(f"{cfg.concurrency} dialogues in flight over {parts} processes", err=True)
+        outcome = Outcome()
         started = time.time()
         with BatchProgress(plan.total, plan.already_done) as progress:
+
+            def saved(records) -> None:
+                progress.update(records)
+                outcome.add(records)
+
             try:
-                not_started = run_batch(share, store, plan, progress.update)
+                not_started = run_batch(share, store, plan, saved)
             except KeyboardInterrupt:
                 progress.__exit__(None, None, None)
                 typer.echo(
@@ -213,12 +244,8 @@ def generate(
             f"flagged for review, {progress.failed} failed) -> {db}",
             err=True,
         )
-        if not_started:
-            typer.echo(
-                f"cost budget of ${share.max_cost:g} reached: {not_started} dialogues not started; "
-                "rerun to continue",
-                err=True,
-            )
+        if not_started or outcome.budget_stopped:
+            typer.echo(outcome.stopped_early(not_started, share.max_cost), err=True)
         if unpriced:
             from tutorforge.llm.pricing import unpriced_warning
 
@@ -228,6 +255,16 @@ def generate(
 
             written = export(store, out_format, out, include="approved", run_id=plan.run_id)
             typer.echo(f"exported {written} approved dialogues to {out} ({out_format})", err=True)
+    if outcome.failed:
+        typer.echo("\n".join(outcome.causes()), err=True)
+        raise RuntimeFailure(outcome.failed_line(_this_command()))
+
+
+def _this_command() -> str:
+    """The command line as typed, to rerun."""
+    import shlex
+
+    return shlex.join(["tutorforge", *sys.argv[1:]])
 
 
 def _check_prices(cfg) -> list[str]:
@@ -256,7 +293,7 @@ def build_config(model_cls, settings: dict, *, source: str):
 
 
 _FLAG_OF = {
-    "n": "-n",
+    "n": "-n/--count",
     "problems_file": "--problems",
     "families": "--family",
     "personas_dirs": "--personas-dir",
@@ -280,7 +317,9 @@ def export(
         ..., "--format", help="openai, sharegpt, trl, raw, dpo (revision pairs) or parquet (openai records)."
     ),
     out: Path = typer.Option(
-        ..., "--out", help="The JSONL (or Parquet) file to write (replaced atomically)."
+        ...,
+        "--out",
+        help="The JSONL (or Parquet) file to write (replaced atomically; missing folders are created).",
     ),
     db: Path = typer.Option(Path("tutorforge.db"), "--db", help="The corpus database."),
     include: str = typer.Option("approved", "--include", help="approved (default) or all."),
@@ -293,12 +332,15 @@ def export(
     ),
 ) -> None:
     """Export dialogues as JSON Lines for training, each record with its provenance."""
-    from tutorforge.dialogues.store import Store
+    from tutorforge.dialogues.store import Store, database_errors
+    from tutorforge.outputs import check_output, make_parents
     from tutorforge.quality.publish import publish
 
     check_export_format(fmt)
     check_threshold(dedup_threshold)
-    with Store.open(db, create=False) as store:
+    check_output(out, database=db, parents=True)
+    with database_errors(db), Store.open(db, create=False) as store:
+        make_parents(out)
         done = publish(store, fmt, out, include, dedup=dedup, threshold=dedup_threshold, card=card)
     typer.echo(f"wrote {done.written} records to {out} ({fmt}, {include})", err=True)
     if dedup:
@@ -322,7 +364,7 @@ def publish(
     """Publish to the Hugging Face Hub: export, write the dataset card, upload (token from HF_TOKEN)."""
     import tempfile
 
-    from tutorforge.dialogues.store import Store
+    from tutorforge.dialogues.store import Store, database_errors
     from tutorforge.quality.publish import check_repo_id, hub_token, upload_folder, write_folder
 
     check_export_format(fmt)
@@ -331,7 +373,7 @@ def publish(
     repo = check_repo_id(repo) if repo is not None else None
     token = hub_token(os.environ) if to is None else ""  # before anything is exported
     with tempfile.TemporaryDirectory(prefix="tutorforge-publish-") as tmp:
-        with Store.open(db, create=False) as store:
+        with database_errors(db), Store.open(db, create=False) as store:
             done = write_folder(store, to or Path(tmp), fmt, include, dedup=dedup)
         typer.echo(f"wrote {done.written} records ({fmt}, {include}) and the dataset card", err=True)
         if to is not None:
@@ -356,16 +398,17 @@ def report(
     dedup_threshold: float = typer.Option(0.9, "--dedup-threshold", help=_DEDUP_THRESHOLD_HELP),
 ) -> None:
     """A quality report: counts, flags, review, pedagogy, diversity, coverage, near-duplicates, cost."""
-    from tutorforge.dialogues.store import INCLUDE, Store
+    from tutorforge.dialogues.store import INCLUDE, Store, database_errors
+    from tutorforge.outputs import check_output
     from tutorforge.quality.metrics import quality_figures
-    from tutorforge.quality.report import check_not_database, render, report_format, write_atomic
+    from tutorforge.quality.report import render, report_format, write_atomic
 
     kind = report_format(out, fmt)
-    check_not_database(out, db)
+    check_output(out, database=db)
     check_threshold(dedup_threshold)
     if include not in INCLUDE:
         raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")
-    with Store.open(db, create=False) as store:
+    with database_errors(db), Store.open(db, create=False) as store:
         figures = quality_figures(store, include, threshold=dedup_threshold)
     write_atomic(out, render(figures, kind))
     analysed = figures["corpus"]["analysed"]
@@ -413,18 +456,20 @@ def review(
     note: str = typer.Option(None, "--note", help="A note kept with --approve or --reject."),
 ) -> None:
     """Review flagged dialogues: the full-screen app, or --list/--approve/--reject for scripts."""
+    from tutorforge.dialogues.store import database_errors
     from tutorforge.review.command import review_command
 
-    review_command(
-        db,
-        reviewer,
-        list_queue=list_queue,
-        as_json=as_json,
-        approve=approve or (),
-        reject=reject or (),
-        reason=reason,
-        note=note,
-    )
+    with database_errors(db):
+        review_command(
+            db,
+            reviewer,
+            list_queue=list_queue,
+            as_json=as_json,
+            approve=approve or (),
+            reject=reject or (),
+            reason=reason,
+            note=note,
+        )
 
 
 @app.command()
@@ -434,9 +479,9 @@ def stats(
 ) -> None:
     """Figures about a corpus: statuses, review queue, flags, turns, misconceptions, personas."""
     from tutorforge.dialogues.stats import compute_stats, print_stats
-    from tutorforge.dialogues.store import Store
+    from tutorforge.dialogues.store import Store, database_errors
 
-    with Store.open(db, create=False) as store:
+    with database_errors(db), Store.open(db, create=False) as store:
         figures = compute_stats(store)
     print_stats(figures, as_json=as_json)
 
@@ -450,6 +495,8 @@ def verify(
     """Verify every turn of a dialogue file: one verdict line per dialogue; bad lines are reported."""
     from tutorforge.verifiers.verify_file import run
 
+    if not 0 < timeout <= 3600:  # also refuses nan
+        raise BadInput(f"--timeout {timeout}: must be above 0 and at most 3600 seconds")
     run(path, out, timeout)
 
 
@@ -463,15 +510,22 @@ def personas_list(
         None, "--role", help="Only this role."
     ),
     personas_dirs: list[Path] = typer.Option(None, "--personas-dir", help=_PERSONAS_DIR_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, for scripts."),
 ) -> None:
-    """List the personas: name, role, version, description, and misconceptions for students."""
+    """List the personas: name, role, subjects, version, description, and misconceptions for students."""
+    import json
+
     from rich.console import Console
 
     from tutorforge.personas.loader import load_registry
-    from tutorforge.personas.table import persona_table
+    from tutorforge.personas.table import persona_records, persona_table
 
     registry = load_registry(personas_dirs or ())
-    Console().print(persona_table(p for r in ((role,) if role else ROLES) for p in registry.by_role(r)))
+    personas = [p for r in ((role,) if role else ROLES) for p in registry.by_role(r)]
+    if as_json:
+        typer.echo(json.dumps(persona_records(personas), indent=2, ensure_ascii=False))
+    else:
+        Console().print(persona_table(personas))
 
 
 @personas_app.command("show")
@@ -488,17 +542,30 @@ def personas_show(
 @personas_app.command("validate")
 def personas_validate(
     path: Path = typer.Argument(..., help="A persona .toml file, a folder of them, or a subject pack."),
+    run_code: bool = typer.Option(
+        False, "--import", help="Import the packs' Python code to check what it names (it runs)."
+    ),
+    trust_pack_paths: bool = typer.Option(False, "--trust-pack-paths", help=_TRUST_HELP),
 ) -> None:
     """Check persona files and subject packs: prints each problem as file:line: field: message, exits 2
-    on any."""
+    on any. A pack's Python code is not run unless --import is given."""
     from tutorforge.subjects.validate import validate_path
 
-    summary, problems = validate_path(path)
+    _trust_pack_paths(trust_pack_paths)
+    summary, problems = validate_path(path, run_code=run_code)
     for problem in problems:
         typer.echo(str(problem))
     if problems:
         raise BadInput(f"{len(problems)} problem(s) in {path}")
     typer.echo(f"ok: {summary}")
+
+
+def _trust_pack_paths(trust: bool) -> None:
+    """With --trust-pack-paths, packs may name files outside their folder (also in worker processes)."""
+    if trust:
+        from tutorforge.subjects.pack import TRUST_ENV
+
+        os.environ[TRUST_ENV] = "1"
 
 
 def _plain_override_notes() -> None:

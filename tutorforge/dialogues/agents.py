@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from tutorforge.dialogues.record import GeneratorLabel, Turn
+from tutorforge.dialogues.record import Draft, GeneratorLabel, Turn
 from tutorforge.personas.schema import CriticPersona, StudentPersona, TeacherPersona
 from tutorforge.problems.model import Problem
 from tutorforge.verifiers.types import TurnVerdict
@@ -28,11 +28,22 @@ class Utterance:
 
 @dataclass
 class CriticDecision:
+    """What the critic said (`verdict`, `feedback`, `scores`: stored as the turn's or draft's critic JSON),
+    whether a verifier error sends the draft back whatever the critic said, and `note`, the reason in
+    plain words the teacher reads when it revises."""
+
     verdict: Literal["accept", "revise"]
     feedback: str = ""
     scores: dict = field(default_factory=dict)  # MRBench dimensions, for LLM critics
     unparseable: bool = False
     calls: list[dict] = field(default_factory=list)
+    forced_by_verifier: bool = False
+    note: str = ""
+
+    @property
+    def revise(self) -> bool:
+        """The draft goes back to the teacher: the critic asked for it or the verifier forced it."""
+        return self.verdict == "revise" or self.forced_by_verifier
 
     def to_dict(self) -> dict:
         return {
@@ -62,6 +73,12 @@ class DialogueView:
     opening: str = "tutor"
     misconception: str = ""
     student_name: str = ""
+    drafts: list[Draft] = field(default_factory=list)  # the current teacher turn's rejected drafts
+
+    @property
+    def student_display(self) -> str:
+        """The one name the student goes by in this dialogue."""
+        return self.student_name or self.student.display_name
 
 
 class Agents(Protocol):

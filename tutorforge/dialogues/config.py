@@ -12,6 +12,7 @@ from tutorforge.dialogues.mixture import Mix
 from tutorforge.dialogues.shard import AUTO, Shard, shard_of
 from tutorforge.llm.ratelimit import RateLimit
 
+MAX_DIALOGUES = 9_999_999  # dialogue ids carry the index in seven digits
 # Settings that change how a run executes (or which clean dialogues are audited) but not the dialogues.
 _EXECUTION_ONLY = {
     "n",
@@ -21,9 +22,11 @@ _EXECUTION_ONLY = {
     "no_cache",
     "pricing",
     "audit_rate",
+    "review_unverifiable",
     "shard",
     "limits_per_shard",
     "rate_limits",
+    "request_timeout",
     "pedagogy_review",
 }
 
@@ -42,8 +45,8 @@ class GenerateConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    n: int = Field(default=20, ge=1)
-    seed: int = 0
+    n: int = Field(default=20, ge=1, le=MAX_DIALOGUES, description="dialogues in the run")
+    seed: int = Field(default=0, ge=-(2**63), lt=2**63, description="stored as a 64-bit integer")
     subject: str = "math"
     families: list[str] = Field(default_factory=list, description="problem families; empty = all")
     problems_file: str | None = None
@@ -59,19 +62,35 @@ class GenerateConfig(BaseModel):
         default_factory=dict, description="role -> temperature and max_tokens (LLM backends)"
     )
     base_url: str | None = None
-    max_turns: int = Field(default=20, ge=2)
-    max_revisions: int = Field(default=2, ge=0)
-    max_cost: float | None = Field(default=None, gt=0, description="USD this command may spend on LLM calls")
+    max_turns: int = Field(default=20, ge=2, le=1000)
+    max_revisions: int = Field(default=2, ge=0, le=50)
+    max_cost: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="USD this command may spend on LLM calls"
+    )
     no_cache: bool = Field(default=False, description="skip the LLM response cache")
+    request_timeout: float = Field(
+        default=120.0, gt=0, le=3600, allow_inf_nan=False, description="seconds per LLM request attempt"
+    )
     pricing: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="model -> USD per million tokens (input, output, cached)"
     )
     mathdial_students: bool = Field(
         default=False, description="LLM students start from the problem's MathDial profile and wrong solution"
     )
-    verify_timeout: float = Field(default=2.0, gt=0)
+    verify_timeout: float = Field(default=2.0, gt=0, le=3600, allow_inf_nan=False)
     audit_rate: float = Field(
-        default=0.05, ge=0, le=1, description="share of clean dialogues queued for review as an audit"
+        default=0.05,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="share of clean dialogues queued for review as an audit",
+    )
+    concurrency: int = Field(default=8, ge=1, le=10_000)
+    workers: int = Field(
+        default=0, ge=0, le=1024, description="processes; 0 = one per core (LLM runs: see llm_batch)"
+    )
+    review_unverifiable: bool = Field(
+        default=True, description="a teacher turn the verifier could not check sends its dialogue to review"
     )
     opening: Literal["auto", "attempt", "tutor"] = Field(
         default="auto",
@@ -83,8 +102,6 @@ class GenerateConfig(BaseModel):
         description="dialogues ending unsolved, repeating a wrong answer or revealing against a never "
         "policy: queued for review, or excluded (rejected)",
     )
-    concurrency: int = Field(default=8, ge=1)
-    workers: int = Field(default=0, ge=0, description="processes; 0 = one per core (LLM runs: see llm_batch)")
     mix: Mix = Field(default_factory=Mix, description="weighted mixtures of personas, families, subjects")
     shard: str | None = Field(
         default=None, description="I/N: this process runs the indices i % N == I - 1 (auto: the job array's)"

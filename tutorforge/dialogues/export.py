@@ -20,6 +20,7 @@ from tutorforge.dialogues.processes import forkserver_context
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.store import INCLUDE, Store
 from tutorforge.errors import BadInput
+from tutorforge.outputs import check_output
 from tutorforge.personas.loader import load_registry
 from tutorforge.personas.schema import TeacherPersona
 from tutorforge.review.trail import apply_edits, current_edits
@@ -80,9 +81,7 @@ def export(
         raise BadInput(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     if include not in INCLUDE:
         raise BadInput(f"--include: {include!r} is not one of {', '.join(INCLUDE)}")
-    out = Path(out)
-    if _same_file(out, store.path):
-        raise BadInput(f"--out {out}: that is the database itself")
+    out = check_output(out, database=store.path)
     runs = store.runs()
     configs = {
         run: json.dumps(info["config"], sort_keys=True, ensure_ascii=False) for run, info in runs.items()
@@ -168,13 +167,6 @@ def _write_part(
     with Store.open(db, create=False) as store, JsonlPart(part) as sink:
         _write_range(store, sink, shared, include, run_id, lower, None, None)
     return sink.firsts, sink.count
-
-
-def _same_file(out: Path, db: Path) -> bool:
-    try:
-        return out.resolve() in {db.resolve(), Path(f"{db}-wal").resolve(), Path(f"{db}-shm").resolve()}
-    except OSError:
-        return False
 
 
 def _teachers(runs: dict[str, dict]) -> dict[str, TeacherPersona]:

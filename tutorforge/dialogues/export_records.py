@@ -17,8 +17,8 @@ from tutorforge.dialogues.record import DialogueRecord, Turn
 from tutorforge.dialogues.store import CALL_SPEC
 from tutorforge.personas.schema import TeacherPersona
 from tutorforge.problems.model import Problem
-from tutorforge.review.trail import TurnEdit
-from tutorforge.verifiers.types import Status
+from tutorforge.review.trail import TurnEdit, verify_context
+from tutorforge.verifiers.types import PriorTurn, Status
 
 ROLES = ("teacher", "student", "critic")
 CHAT_ROLE = {"teacher": "assistant", "student": "user"}
@@ -82,18 +82,30 @@ def sharegpt_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
 
 
 def dpo_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
-    """Preference pairs from critic revisions, in TRL's conversational preference format.
+    """Preference pairs from revisions, in TRL's conversational preference format.
 
-    For each teacher draft the critic sent back: prompt = the conversation before that turn, chosen =
-    the turn as finally spoken, rejected = the draft. Turns whose final text still has an error are skipped.
+    For each teacher draft sent back: prompt = the conversation before that turn, chosen = the turn as
+    finally spoken, rejected = the draft; `metadata.pair.rejected_by` says who rejected it ("critic",
+    "verifier" or both). A draft only the verifier sent back makes a pair only when the verifier, run
+    again now on the draft and on the turns before it, still finds an error: a false flag that the
+    revision then "fixed" must not teach that the correct draft was worse. Turns whose final text still
+    has an error are skipped.
     """
     meta = None
+    history: list[PriorTurn] | None = None
     for position, turn in enumerate(record.turns):
         if not turn.drafts or turn.role != "teacher" or turn.verdict.has_error:
             continue
         meta = meta or metadata(record, ctx)
         prompt = chat_messages(record, ctx, upto=position)
         for n, draft in enumerate(turn.drafts):
+            rejected_by = draft.rejected_by
+            if rejected_by == ["verifier"]:
+                history = history if history is not None else _reverified(record)
+                if not _still_flagged(record, history[:position], draft.text):
+                    continue
+            if not rejected_by:
+                continue
             yield {
                 "prompt": prompt,
                 "chosen": [{"role": "assistant", "content": turn.text}],
@@ -103,11 +115,31 @@ def dpo_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
                     "pair": {
                         "turn_index": turn.index,
                         "draft_index": n,
+                        "rejected_by": rejected_by,
                         "rejected_verdict": draft.verdict.to_dict(),
                         "critic": _critic(draft.critic),
                     },
                 },
             }
+
+
+def _reverified(record: DialogueRecord) -> list[PriorTurn]:
+    """Every turn of the record with the verifier's verdict on it today, each seeing the turns before."""
+    from tutorforge.verifiers import verify_turn
+
+    vctx = verify_context(record.problem)
+    for turn in record.turns:
+        vctx.history.append(PriorTurn(turn.role, turn.text, verify_turn(turn.text, turn.role, vctx)))
+    return vctx.history
+
+
+def _still_flagged(record: DialogueRecord, before: list[PriorTurn], text: str) -> bool:
+    """Whether the verifier today finds an error in a teacher draft spoken after the turns `before`."""
+    from tutorforge.verifiers import verify_turn
+
+    vctx = verify_context(record.problem)
+    vctx.history.extend(before)
+    return verify_turn(text, "teacher", vctx).has_error
 
 
 def raw_records(record: DialogueRecord, ctx: Context) -> Iterator[dict]:
@@ -207,7 +239,13 @@ def _turn(turn: Turn) -> dict:
         "target": turn.target,
         "verdict": turn.verdict.to_dict(),
         "drafts": [
-            {"text": d.text, "verdict": d.verdict.to_dict(), "critic": _critic(d.critic)} for d in turn.drafts
+            {
+                "text": d.text,
+                "verdict": d.verdict.to_dict(),
+                "critic": _critic(d.critic),
+                "rejected_by": d.rejected_by,
+            }
+            for d in turn.drafts
         ],
         "critic": _critic(turn.critic),
         "work_json": _text(turn.work),

@@ -93,6 +93,7 @@ class GraphState(TypedDict):
 async def _teacher(state: GraphState) -> dict:
     run = state["run"]
     run.role = "teacher"
+    run.view.drafts = run.drafts  # a teacher asked to revise sees what it wrote
     run.pending = await run.agents.teacher(run.view, run.feedback)
     return {}
 
@@ -118,10 +119,11 @@ async def _critic(state: GraphState) -> Command[Literal["teacher", "student", "_
     decision = await run.agents.critic(run.view, run.pending, run.verdict)
     run.calls.extend(decision.calls)
     run.critic_unparseable |= decision.unparseable
-    if decision.verdict == "revise" and len(run.drafts) < run.max_revisions:
-        run.drafts.append(Draft(run.pending.text, run.verdict, decision.to_dict()))
+    if decision.revise and len(run.drafts) < run.max_revisions:
+        draft = Draft(run.pending.text, run.verdict, decision.to_dict(), decision.forced_by_verifier)
+        run.drafts.append(draft)
         run.calls.extend(run.pending.calls)
-        run.feedback = decision.feedback
+        run.feedback = decision.note or decision.feedback
         run.pending = None
         return Command(goto="teacher")
     run.commit(decision.to_dict())

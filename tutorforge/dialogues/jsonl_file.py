@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import IO
 
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.outputs import check_output, check_replaceable
 
 DATASETS_CHUNK = 10 << 20  # the json loader's default chunksize
 
@@ -117,11 +118,7 @@ class AtomicJsonl(JsonlLines):
         self._tmp = Path()
 
     def __enter__(self) -> AtomicJsonl:
-        out = self.out
-        if out.is_dir():
-            raise BadInput(f"--out {out}: is a directory")
-        if not out.parent.is_dir():
-            raise BadInput(f"--out {out}: directory {out.parent} does not exist")
+        check_output(self.out)
         self._tmp = self._mkstemp()
         self._fh = self._tmp.open("wb")
         return self
@@ -170,6 +167,7 @@ class AtomicJsonl(JsonlLines):
         if moved and moved[-1][0] >= self.head_bytes:
             final = self._front_load(final, moved)
         os.chmod(final, _mode_for(self.out))
+        check_replaceable(self.out)  # nothing special put there while we wrote
         os.replace(final, self.out)
         return final
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tutorforge.dialogues.config import GenerateConfig
+from tutorforge.dialogues.outcome import refused_credentials
 from tutorforge.dialogues.processes import forkserver_context, llm_modules, process_count, settle_gc
 from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
@@ -67,15 +68,21 @@ class Cursor:
     def __init__(self, todo: Sequence[int], ctx=None) -> None:
         self.todo = todo
         self._position = _Count() if ctx is None else ctx.Value("q", 0)
+        self._stopped = _Count() if ctx is None else ctx.Value("b", 0)
 
     def take(self) -> int | None:
-        """The next index, or None when every one is taken."""
+        """The next index, or None when every one is taken or the run was stopped."""
         with self._position.get_lock():
             position = self._position.value
-            if position >= len(self.todo):
+            if position >= len(self.todo) or self._stopped.value:
                 return None
             self._position.value = position + 1
         return self.todo[position]
+
+    def stop(self) -> None:
+        """Hand out no more indices, in any process (the server refused our credentials)."""
+        with self._position.get_lock():
+            self._stopped.value = 1
 
     def untaken(self) -> int:
         """How many indices no process has started."""
@@ -102,7 +109,8 @@ async def generate(
     config: GenerateConfig, cache_path: str, cursor: Cursor, emit: Callable[[DialogueRecord], None]
 ) -> None:
     """Keep up to `config.concurrency` dialogues in flight, taking indices from `cursor` until none is
-    left or the budget is spent, and hand each finished dialogue to `emit`."""
+    left, the budget is spent or the server refused the credentials, and hand each finished dialogue to
+    `emit`."""
     from tutorforge.dialogues.batch import make_agents
 
     agents = make_agents(config, cache_path)
@@ -128,7 +136,10 @@ async def generate(
                 return
             task = await finished.get()
             in_flight.discard(task)
-            emit(task.result())
+            record = task.result()
+            if refused_credentials(record):
+                cursor.stop()
+            emit(record)
     finally:
         for t in in_flight:
             t.cancel()

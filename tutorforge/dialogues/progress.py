@@ -55,7 +55,7 @@ class BatchProgress:
     def update(self, records: Sequence[DialogueRecord]) -> None:
         self.new += len(records)
         self.done += len(records)
-        self.flagged += sum(r.review_status == "pending" for r in records)
+        self.flagged += sum(r.review_status == "pending" and r.status == "complete" for r in records)
         self.failed += sum(r.status == "failed" for r in records)
         if self._bar is not None:
             self._bar.update(

@@ -33,11 +33,19 @@ class GeneratorLabel:
 
 @dataclass
 class Draft:
-    """A teacher draft the critic sent back, kept as revision history."""
+    """A teacher draft sent back for revision, kept as revision history. `critic` is what the critic said
+    about it; `forced_by_verifier` is set when a verifier error sent it back (whatever the critic said)."""
 
     text: str
     verdict: TurnVerdict
     critic: dict = field(default_factory=dict)
+    forced_by_verifier: bool = False
+
+    @property
+    def rejected_by(self) -> list[str]:
+        """Who sent the draft back: "critic" (its verdict was revise), "verifier", or both."""
+        by = ["critic"] if self.critic.get("verdict") == "revise" else []
+        return [*by, "verifier"] if self.forced_by_verifier else by
 
 
 @dataclass

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from pydantic import ValidationError
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.mixture import Mix, MixError, Mixture
 from tutorforge.errors import BadInput
+from tutorforge.inputs import InputError, TomlError, read_toml_file
 from tutorforge.llm.ratelimit import RateLimit
 from tutorforge.personas.toml_lines import key_line
 
@@ -97,18 +97,11 @@ class RunFile:
 def load_run_config(path: Path) -> RunFile:
     """Read and validate a run.toml (unknown keys, wrong types, negative weights are errors)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the run config ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{path}: the run config is not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        line = _TOML_LINE.search(message)
-        where = f"{path}:{line[1]}" if line else str(path)
-        raise BadInput(f"{where}: {_TOML_LINE.sub('', message)}") from None
+        text, data = read_toml_file(path)
+    except InputError as exc:
+        raise BadInput(f"{path}: {exc}") from None
+    except TomlError as exc:
+        raise BadInput(f"{path}:{exc.line}: {_TOML_LINE.sub('', str(exc))}") from None
     run = RunFile(path, text)
     for key in OUTPUT_KEYS:
         if key in data:

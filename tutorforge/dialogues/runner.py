@@ -165,6 +165,7 @@ class DialogueFactory:
             record,
             critic_unparseable=run.critic_unparseable,
             audit_rate=cfg.audit_rate,
+            review_unverifiable=cfg.review_unverifiable,
             reveal_policy=teacher.teacher.reveal_policy,
             exclude=cfg.pedagogy_review == "exclude",
         )

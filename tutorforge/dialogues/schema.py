@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutorforge.review.policy import priority_sql
 
 APP = "tutorforge"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 
 # Review: one lease per dialogue under review (a holder is one reviewer's session), and the queue
 # (pending complete dialogues in priority order) as a partial index.
@@ -109,6 +109,7 @@ DDL: tuple[str, ...] = (
         claims INTEGER NOT NULL,
         flags_json TEXT NOT NULL,
         critic_json TEXT NOT NULL,
+        forced_by_verifier INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (dialogue_id, turn_index, draft_index)
     )""",
     """CREATE TABLE IF NOT EXISTS generator_labels (
@@ -172,4 +173,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP INDEX IF EXISTS dialogues_queue",
         *_REVIEW_DDL,
     ),
+    # a draft the verifier sent back (its critic_json keeps what the critic itself said)
+    4: ("ALTER TABLE drafts ADD COLUMN forced_by_verifier INTEGER NOT NULL DEFAULT 0",),
+    # the queue orders by a reason's code (`unverifiable: claim timed out` is `unverifiable`)
+    5: ("DROP INDEX IF EXISTS dialogues_queue", _REVIEW_DDL[-1]),
 }

@@ -37,8 +37,9 @@ def compute_stats(store: Store) -> dict:
         "dialogues": {
             "total": n_dialogues,
             "by_status": grouped("SELECT status, count(*) FROM dialogues GROUP BY 1 ORDER BY 1"),
-            "by_review_status": grouped(
-                "SELECT review_status, count(*) FROM dialogues GROUP BY 1 ORDER BY 1"
+            "by_review_status": grouped(  # a failed dialogue is in no review status: it is redone
+                "SELECT CASE WHEN status = 'failed' THEN 'failed' ELSE review_status END, count(*)"
+                " FROM dialogues GROUP BY 1 ORDER BY 1"
             ),
             "review_reasons": grouped(
                 "SELECT r.value, count(*) FROM dialogues, json_each(dialogues.review_reasons_json) AS r"
@@ -84,7 +85,7 @@ def _persona_figures(store: Store, role: str) -> dict[str, dict]:
     """Per persona of `role`: dialogues, share pending, mean turns (of complete ones), share solved."""
     assert role in ROLES  # the column name is interpolated
     rows = store.conn.execute(
-        f"SELECT {role}, count(*), avg(review_status = 'pending'),"
+        f"SELECT {role}, count(*), avg(review_status = 'pending' AND status = 'complete'),"
         " avg(CASE WHEN status = 'complete' THEN n_turns END), avg(end_reason = 'solved')"
         " FROM dialogues GROUP BY 1 ORDER BY 2 DESC, 1"
     )

@@ -21,6 +21,8 @@ from tutorforge.dialogues.record import DialogueRecord, Draft, GeneratorLabel, T
 from tutorforge.dialogues.redact import redact_config, redact_text
 from tutorforge.dialogues.schema import APP, DDL, MIGRATIONS, SCHEMA_VERSION
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.inputs import InputError, read_regular
+from tutorforge.outputs import database_files
 from tutorforge.problems.model import Problem
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
@@ -131,7 +133,7 @@ _TURN_COLS = (
     "move",
     "target",
 )
-_DRAFT_COLS = ("turn_index", "text", "status", "claims", "flags_json", "critic_json")
+_DRAFT_COLS = ("turn_index", "text", "status", "claims", "flags_json", "critic_json", "forced_by_verifier")
 _LABEL_COLS = ("turn_index", "role", "kind", "misconception", "detail")
 _INSERT_PROBLEM = (
     "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (problem_id) DO UPDATE SET"
@@ -142,7 +144,7 @@ _INSERT_PROBLEM = (
 )
 _INSERT_DIALOGUE = f"INSERT INTO dialogues VALUES ({_marks(22)})"
 _INSERT_TURN = f"INSERT INTO turns VALUES ({_marks(12)})"
-_INSERT_DRAFT = "INSERT INTO drafts VALUES (?,?,?,?,?,?,?,?)"
+_INSERT_DRAFT = "INSERT INTO drafts VALUES (?,?,?,?,?,?,?,?,?)"
 _INSERT_LABEL = "INSERT INTO generator_labels VALUES (?,?,?,?,?,?)"
 _INSERT_CALL = (
     f"INSERT INTO llm_calls (dialogue_id, {', '.join(_CALL_COLS)}) VALUES ({_marks(len(_CALL_COLS) + 1)})"
@@ -287,8 +289,8 @@ class Store:
     def save_dialogues(self, records: Sequence[DialogueRecord]) -> None:
         """Save finished dialogues in one transaction: all of them or, on any error, none.
 
-        A failed dialogue already stored under the same (run_id, index) is replaced; a complete one
-        is never overwritten (RuntimeFailure).
+        A failed dialogue already stored under the same (run_id, index) is replaced, its LLM calls kept
+        (they were paid for); a complete one is never overwritten (RuntimeFailure).
         """
         if not records:
             return
@@ -298,6 +300,7 @@ class Store:
         try:
             with self.transaction() as conn:
                 self._check_targets(conn, records)
+                paid = _earlier_calls(conn, [r.dialogue_id for r in records])
                 conn.executemany(
                     "DELETE FROM dialogues WHERE run_id = ? AND idx = ? AND status = 'failed'", rows.keys
                 )
@@ -306,6 +309,7 @@ class Store:
                 conn.executemany(_INSERT_TURN, rows.turns)
                 conn.executemany(_INSERT_DRAFT, rows.drafts)
                 conn.executemany(_INSERT_LABEL, rows.labels)
+                conn.executemany(_INSERT_CALL, paid)
                 conn.executemany(_INSERT_CALL, rows.calls)
         except sqlite3.Error as exc:
             raise RuntimeFailure(f"{self.path}: could not save {len(records)} dialogues ({exc})") from exc
@@ -538,8 +542,9 @@ def _column_names(cols: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
 
 def _turns(turn_rows: Sequence[tuple], draft_rows: Sequence[tuple]) -> list[Turn]:
     by_turn: dict[int, list[Draft]] = defaultdict(list)
-    for turn_index, text, status, claims, flags, critic in draft_rows:
-        by_turn[turn_index].append(Draft(text, _verdict(status, claims, flags), _loads(critic)))
+    for turn_index, text, status, claims, flags, critic, forced in draft_rows:
+        verdict = _verdict(status, claims, flags)
+        by_turn[turn_index].append(Draft(text, verdict, _loads(critic), bool(forced)))
     return [
         Turn(
             index,
@@ -651,6 +656,7 @@ class _Rows:
                         dv.claims,
                         _json([f.to_dict() for f in dv.flags], "[]"),
                         _json(d.critic, "{}"),
+                        int(d.forced_by_verifier),
                     )
                 )
         for label in r.labels:
@@ -675,11 +681,71 @@ def _call_row(dialogue_id: str, call: dict, finished_at: float) -> tuple:
     return tuple(values)
 
 
+def _earlier_calls(conn: sqlite3.Connection, dialogue_ids: list[str]) -> list[tuple]:
+    """The stored `llm_calls` rows of these dialogues (failed attempts about to be replaced), in order."""
+    rows: list[tuple] = []
+    for chunk in _chunks(dialogue_ids):
+        rows += conn.execute(
+            f"SELECT dialogue_id, {', '.join(_CALL_COLS)} FROM llm_calls"
+            f" WHERE dialogue_id IN ({_marks(len(chunk))}) ORDER BY id",
+            chunk,
+        ).fetchall()
+    return rows
+
+
 def _call_dict(row: tuple) -> dict:
     out = {}
     for (name, kind, _), value in zip(CALL_SPEC, row, strict=True):
         out[name] = _loads(value) if kind is list else bool(value) if kind is bool else value
     return out
+
+
+@contextmanager
+def database_errors(path: Path) -> Iterator[None]:
+    """Around a command's use of the database at `path`: SQLite finding it damaged (or failing another
+    way) is bad input naming the file, with how to recover what it holds, not a traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        message = str(exc)
+        if any(word in message for word in ("malformed", "not a database", "corrupt")):
+            raise BadInput(
+                f"{path}: the database is damaged ({message}); recover what it holds with "
+                f"`sqlite3 {path} .recover | sqlite3 recovered.db` and use recovered.db"
+            ) from None
+        raise RuntimeFailure(f"{path}: the database failed ({message})") from None
+
+
+@contextmanager
+def created_for(path: Path) -> Iterator[None]:
+    """Around a command that may create the database at `path`: when it fails before storing anything
+    (no dialogue, no cached reply), the file it created is removed, so a rejected command leaves none."""
+    fresh = not os.path.lexists(path)
+    try:
+        yield
+    except BaseException:
+        if fresh and os.path.lexists(path):
+            _remove_if_unused(path)
+        raise
+
+
+def _remove_if_unused(path: Path) -> None:
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            used = sum(
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("dialogues", "llm_cache")
+                if table in tables
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return
+    if not used:
+        for file in database_files(path):
+            file.unlink(missing_ok=True)
 
 
 def _check_path(path: Path, create: bool) -> None:
@@ -696,10 +762,9 @@ def _check_path(path: Path, create: bool) -> None:
             raise BadInput(f"{path}: directory {parent} is not writable")
         return
     try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_MAGIC))
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the database ({exc.strerror})") from exc
+        header = read_regular(path, len(SQLITE_MAGIC), head=True)
+    except InputError as exc:
+        raise BadInput(f"{path}: {exc}") from None
     if header and header != SQLITE_MAGIC:
         raise BadInput(f"{path}: not a SQLite database")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):

@@ -19,6 +19,16 @@ class Message:
     content: str
 
 
+@dataclass(frozen=True)
+class Schema:
+    """A JSON schema the reply must follow: sent as OpenAI's `response_format` (strict JSON schema) or as
+    Anthropic's one forced tool; `name` names it to the API."""
+
+    name: str
+    schema: dict
+    description: str = ""
+
+
 @dataclass
 class Usage:
     input_tokens: int = 0
@@ -38,14 +48,17 @@ class Reply:
 
 
 class Backend(Protocol):
-    """A chat model: `reply` for free text, `reply_json` for the critic's structured verdict."""
+    """A chat model. With a `schema`, the reply's text is the JSON object the model returned through the
+    API's structured output (or, from a server without one, whatever text it wrote)."""
 
     name: str
 
     async def reply(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.7
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float = 0.7,
+        schema: Schema | None = None,
     ) -> Reply: ...
-
-    async def reply_json(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.0
-    ) -> tuple[dict | None, Reply]: ...

@@ -10,8 +10,9 @@ The SDKs' own retries are off (`max_retries=0`), so the attempts of a call are o
    limit (`ratelimit.RateLimiter`), then bounded by `RetryPolicy.timeout`; 408, 429, 5xx
    and 529 replies, timeouts, connection errors and malformed responses are retried after an exponential
    backoff with jitter, or after the server's `retry-after-ms` / `retry-after` when it sends one;
-4. cleans each reply (see `hygiene`): empty replies and refusals are retried, role leaks cut, replies cut
-   off at the token limit trimmed and flagged;
+4. cleans each reply (see `hygiene`): replies over `hygiene.MAX_REPLY_CHARS` or holding NUL (at once,
+   without a backoff), empty replies and refusals are retried, role leaks cut, replies cut off at the token
+   limit trimmed and flagged;
 5. returns the text with a call record (a JSON-able dict for the `llm_calls` table), or raises
    `CallFailed` carrying the record of the failed call.
 
@@ -28,12 +29,15 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from tutorforge.llm.base import CALL_LOG, Backend, Message, Reply, Usage
+from tutorforge.llm.base import CALL_LOG, Backend, Message, Reply, Schema, Usage
 from tutorforge.llm.cache import ResponseCache, cache_key
 from tutorforge.llm.failures import AttemptError, BudgetReached, CallFailed, scrub
-from tutorforge.llm.hygiene import clean_reply
+from tutorforge.llm.hygiene import UNUSABLE, clean_reply
 from tutorforge.llm.pricing import PriceTable
 from tutorforge.llm.ratelimit import NO_LIMITS, RateLimiter
+
+# Unusable replies retried without a backoff: the server answered, waiting would not change the reply.
+_AT_ONCE = ("too_long", "nul")
 
 
 @dataclass(frozen=True)
@@ -134,24 +138,27 @@ class Caller:
         own: list[str] | None = None,
         others: list[str] | None = None,
         prose: bool = True,
+        schema: Schema | None = None,
     ) -> tuple[str, dict]:
-        """The cleaned reply text and its call record; raises CallFailed when every attempt failed."""
+        """The cleaned reply text and its call record; raises CallFailed when every attempt failed.
+        With a `schema` the backend asks for structured output (see `Backend.reply`)."""
         started = time.monotonic()
         backend = target.backend
         key = ""
         if self.cache is not None and self.cache.enabled:
-            key = cache_key(
-                {
-                    "backend": backend.name,
-                    "endpoint": getattr(backend, "endpoint", ""),
-                    "model": target.model,
-                    "messages": [[m.role, m.content] for m in messages],
-                    "max_tokens": target.max_tokens,
-                    "temperature": target.temperature,
-                    "sample": sample,
-                    "prose": prose,
-                }
-            )
+            request = {
+                "backend": backend.name,
+                "endpoint": getattr(backend, "endpoint", ""),
+                "model": target.model,
+                "messages": [[m.role, m.content] for m in messages],
+                "max_tokens": target.max_tokens,
+                "temperature": target.temperature,
+                "sample": sample,
+                "prose": prose,
+            }
+            if schema is not None:  # only when set, so the keys of earlier calls stay the same
+                request["schema"] = [schema.name, schema.schema]
+            key = cache_key(request)
             hit = self.cache.get(key)
             if hit is not None:
                 state = _Attempts(issues=list(hit["issues"]), finish_reason=hit["finish_reason"])
@@ -172,6 +179,7 @@ class Caller:
                         model=target.model,
                         max_tokens=target.max_tokens,
                         temperature=target.temperature,
+                        schema=schema,
                     )
             except AttemptError as exc:
                 ticket.settle(None)
@@ -198,12 +206,13 @@ class Caller:
                         }
                         self.cache.put(key, backend.name, target.model, entry)
                     return cleaned.text, record
-                kind = "refusal" if "refusal" in cleaned.issues else "empty"
+                kind = next(k for k in UNUSABLE if k in cleaned.issues)
                 retryable, message = True, f"unusable reply ({kind})"
             state.error = scrub(f"{kind}: {message}")[:500]
             if not retryable or state.count >= self.policy.attempts:
                 break
-            await asyncio.sleep(self.policy.delay(state.count, retry_after, self._rng))
+            if kind not in _AT_ONCE:
+                await asyncio.sleep(self.policy.delay(state.count, retry_after, self._rng))
         record = self._record(role, target, state, started, "failed")
         raise CallFailed(
             f"{role} call to {backend.name}/{target.model} failed after {state.count} attempt(s): "

@@ -9,11 +9,22 @@ shapes, waits a configurable latency, and injects faults chosen per request:
 
 Fault kinds: 429 (with `retry-after` / `retry-after-ms`), 401 (echoes the key it was sent, as some
 servers do), 500, 502, 503, 529, timeout (hangs), malformed (truncated JSON), empty, leak (the reply goes
-on to speak for the other role), length (cut off at the token limit), refusal.
+on to speak for the other role), length (cut off at the token limit), refusal. With `hostile` and
+`hostile_every` set, every `hostile_every`-th student reply is the next hostile text, sent whole.
 
 Replies are plausible tutoring text chosen from the role named in the system prompt ("Your role: teacher",
-"student" or "critic"): the teacher asks questions (rephrased when asked to write a turn again) and closes
-with `[END]` after a few turns, the student attempts, the critic returns MRBench-style JSON.
+"student" or "critic"): the teacher returns its plan and message as JSON (a move, a target, a message that
+asks questions, restates the first reference step, is rephrased when asked to write a turn again, and
+closes with `[END]` after a few turns), the student attempts, the critic returns MRBench-style JSON
+("Not applicable" for the mistake dimensions when the verifier found nothing in the student's turn).
+
+Structured outputs as the real APIs have them: an OpenAI `response_format` of type `json_schema` gets the
+JSON as the message content; Anthropic `tools` with a forced `tool_choice` get a `tool_use` block whose
+`input` is the object (`stop_reason: tool_use`). Behaviours by model name: `plain-json` ignores both and
+writes the JSON as text inside a sentence and a code fence (a server without structured outputs);
+`no-structured` answers a request asking for structured output with a 400 naming `response_format`;
+`critic-reveals` / `critic-misses` make the critic accept a draft it scores as revealing the answer / as
+not identifying the student's mistake.
 """
 
 from __future__ import annotations
@@ -44,8 +55,10 @@ FAULT_KINDS = (
 )
 _MODEL_FAULT = re.compile(r"fault-(" + "|".join(FAULT_KINDS) + r")(?:x(\d+))?")
 _ROLE = re.compile(r"Your role: (teacher|student|critic)")
+_STEP_LINE = re.compile(r"^\d+\. (.{1,200}=.{1,200})$", re.M)
 _REASONS = {
     200: "OK",
+    400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
     429: "Too Many Requests",
@@ -53,12 +66,12 @@ _REASONS = {
 }
 _REASONS |= {502: "Bad Gateway", 503: "Service Unavailable", 529: "Overloaded"}
 
-TEACHER_LINES = (
-    "Let's start by reading the problem together. What quantities does it give us?",
-    "Good. Which operation connects those quantities, and why?",
-    "Can you explain how you got that value, step by step?",
-    "What would be a good way to check that result?",
-    "You're close. Look again at the last step: what changes if you redo it carefully?",
+TEACHER_LINES = (  # (message, move)
+    ("Let's start by reading the problem together. What quantities does it give us?", "probing"),
+    ("Good. Which operation connects those quantities, and why?", "focus"),
+    ("Can you explain how you got that value, step by step?", "probing"),
+    ("What would be a good way to check that result?", "probing"),
+    ("You're close. Look again at the last step: what changes if you redo it carefully?", "focus"),
 )
 STUDENT_LINES = (
     "I think I should start by writing down what we know from the problem.",
@@ -66,6 +79,7 @@ STUDENT_LINES = (
     "I worked through it again and I think I see how the steps fit together now.",
     "I checked it a second way and got the same thing, so I think my work is right.",
 )
+STUDENT_ATTEMPT = "I added the two amounts in the problem and then took away the rest. My final answer is 12."
 CLOSING_LINE = "That's right, well done! You worked through every step carefully. [END]"
 REFUSAL = "I'm sorry, but I can't help with that request."
 
@@ -79,6 +93,9 @@ class FakeConfig:
     revise_rate: float = 0.0  # share of critic replies that ask for a revision
     fault_rates: dict[str, float] = field(default_factory=dict)
     seed: int = 0
+    # every `hostile_every`-th student reply is the next of these texts instead (scripts/bench_hostile.py)
+    hostile: tuple[str, ...] = ()
+    hostile_every: int = 0
 
 
 @dataclass
@@ -92,6 +109,10 @@ class RequestLog:
     entries: deque[tuple[float, str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
     systems: deque[str] = field(default_factory=lambda: deque(maxlen=1000))
     params: deque[dict] = field(default_factory=lambda: deque(maxlen=1000))  # request parameters
+    # (model, role, system, [(role, text), ...]): the latest prompts as the model saw them
+    prompts: deque[tuple[str, str, str, list[tuple[str, str]]]] = field(
+        default_factory=lambda: deque(maxlen=1000)
+    )
 
 
 def _tokens(text: str) -> int:
@@ -116,6 +137,7 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
         self._seen_systems: set[str] = set()
+        self._students = 0  # student replies so far (for `hostile_every`)
         self._tasks: set[asyncio.Task] = set()
         self._server: asyncio.Server | None = None
 
@@ -190,20 +212,27 @@ class FakeLLMServer:
             return _fault_reply(flavour, fault, self.config.retry_after, credential)
         if fault == "malformed":
             return 200, {}, b'{"id": "broken", "choices": [{"message": {"content": "Let us'
+        if "no-structured" in model and ("response_format" in req or "tools" in req):
+            message = "response_format and tools are not supported by this model"
+            return 400, {}, _error(flavour, "invalid_request_error", message)
         system, turns = _conversation(flavour, req)
-        with self._lock:
-            self.log.systems.append(system)
         role_match = _ROLE.search(system)
         role = role_match.group(1) if role_match else "student"
-        text = self._text(role, turns, fault)
+        with self._lock:
+            self.log.systems.append(system)
+            self.log.prompts.append((model, role, system, turns))
+        text = self._text(role, system, turns, fault, model)
+        tool = _tool_name(flavour, req) if "plain-json" not in model else ""
+        if "plain-json" in model and text.startswith("{"):
+            text = f"Here is my reply:\n```json\n{text}\n```"
         max_tokens = int(req.get("max_completion_tokens") or req.get("max_tokens") or 1024)
         finish = "refusal" if fault == "refusal" else "stop"
-        words = text.split(" ")
+        words = text.split(" ") if text not in self.config.hostile else [text]  # hostile text goes out whole
         if fault == "length" or len(words) > max_tokens:
             text, finish = " ".join(words[: max(1, min(max_tokens, len(words) // 2))]), "length"
         cached = self._cached_tokens(flavour, req, system)
         usage = (_tokens(system) + sum(_tokens(t) for _, t in turns), _tokens(text) if text else 0, cached)
-        return 200, {}, _success(flavour, model, text, finish, usage)
+        return 200, {}, _success(flavour, model, text, finish, usage, tool)
 
     def _pick_fault(self, model: str) -> str:
         with self._lock:
@@ -230,7 +259,7 @@ class FakeLLMServer:
             self._seen_systems.add(system)
         return _tokens(system) if seen else 0
 
-    def _text(self, role: str, turns: list[tuple[str, str]], fault: str) -> str:
+    def _text(self, role: str, system: str, turns: list[tuple[str, str]], fault: str, model: str) -> str:
         if fault == "empty":
             return ""
         if fault == "refusal":
@@ -239,28 +268,48 @@ class FakeLLMServer:
         if role == "critic":
             with self._lock:
                 revise = self._rng.random() < self.config.revise_rate
-            return json.dumps(_critic_json(revise))
+            return json.dumps(_critic_json(revise, turns[-1][1] if turns else "", model))
         if role == "teacher":
-            text = (
-                CLOSING_LINE
-                if own + 1 >= self.config.teacher_turns
-                else TEACHER_LINES[own % len(TEACHER_LINES)]
-            )
-            if turns and "write the turn again" in turns[-1][1].lower():  # a revision request
+            revising = bool(turns) and "write the turn again" in turns[-1][1].lower()
+            own -= revising  # the rejected draft is the teacher's own last message
+            text, move = TEACHER_LINES[own % len(TEACHER_LINES)]
+            step = _STEP_LINE.search(system.partition("Reference solution:")[2])
+            if own + 1 >= self.config.teacher_turns:
+                text, move = CLOSING_LINE, "generic"
+            elif own and step:
+                text, move = f"We know this much: {step.group(1).strip()} {text}", "telling"
+            if revising:
                 text = "Let me put that another way. " + text
+        elif turns and not own and "worked solution" in turns[-1][1]:  # the student's own attempt first
+            text = STUDENT_ATTEMPT
         else:
             text = STUDENT_LINES[own % len(STUDENT_LINES)]
+            if self.config.hostile and self.config.hostile_every:
+                with self._lock:
+                    self._students += 1
+                    k, due = divmod(self._students, self.config.hostile_every)
+                if due == 0:
+                    text = self.config.hostile[(k - 1) % len(self.config.hostile)]
         if fault == "leak":
             other = "Student" if role == "teacher" else "Teacher"
             text += f"\n{other}: I think the answer is 7.\n{role.title()}: Let's see."
+        if role == "teacher" and "Reply with one JSON object" in system:
+            return json.dumps({"move": move, "target": "", "message": text})
         return text
 
 
-def _critic_json(revise: bool) -> dict:
+def _critic_json(revise: bool, case: str, model: str) -> dict:
+    """A critic's reply; the mistake dimensions are "Not applicable" when the case says the verifier found
+    nothing in the student's last turn."""
+    clean = "student's last turn:\n(none found)" in case
     return {
-        "mistake_identification": "Yes",
-        "mistake_location": "To some extent",
-        "revealing_of_the_answer": "No",
+        "mistake_identification": "Not applicable"
+        if clean
+        else ("No" if "critic-misses" in model else "Yes"),
+        "mistake_location": "Not applicable" if clean else "To some extent",
+        "revealing_of_the_answer": "Yes (and the revealed answer is correct)"
+        if "critic-reveals" in model
+        else "No",
         "providing_guidance": "Yes",
         "actionability": "Yes",
         "coherence": "Yes",
@@ -281,7 +330,17 @@ def _conversation(flavour: str, req: dict) -> tuple[str, list[tuple[str, str]]]:
     return system, [(r, t) for r, t in turns if r not in ("system", "developer")]
 
 
-def _success(flavour: str, model: str, text: str, finish: str, usage: tuple[int, int, int]) -> bytes:
+def _tool_name(flavour: str, req: dict) -> str:
+    """The tool an Anthropic request forces (structured output), else ""."""
+    choice = req.get("tool_choice")
+    if flavour == "anthropic" and isinstance(choice, dict) and choice.get("type") == "tool":
+        return str(choice.get("name") or "")
+    return ""
+
+
+def _success(
+    flavour: str, model: str, text: str, finish: str, usage: tuple[int, int, int], tool: str = ""
+) -> bytes:
     prompt, completion, cached = usage
     if flavour == "openai":
         refusal = finish == "refusal"
@@ -313,12 +372,17 @@ def _success(flavour: str, model: str, text: str, finish: str, usage: tuple[int,
         }
     else:
         stop = {"stop": "end_turn", "length": "max_tokens", "refusal": "refusal"}[finish]
+        content = [{"type": "text", "text": text}] if text else []
+        if tool and finish == "stop" and text.startswith("{"):
+            content = [{"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}", "name": tool}]
+            content[0]["input"] = json.loads(text)
+            stop = "tool_use"
         body = {
             "id": f"msg_{uuid.uuid4().hex[:24]}",
             "type": "message",
             "role": "assistant",
             "model": model,
-            "content": [{"type": "text", "text": text}] if text else [],
+            "content": content,
             "stop_reason": stop,
             "stop_sequence": None,
             "usage": {

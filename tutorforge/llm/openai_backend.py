@@ -11,12 +11,11 @@ import httpx2
 import openai
 
 from tutorforge.errors import BadInput
-from tutorforge.llm.base import Message, Reply, Usage
+from tutorforge.llm.base import Message, Reply, Schema, Usage
 from tutorforge.llm.failures import AttemptError
-from tutorforge.llm.sdk_backend import SDKBackend
+from tutorforge.llm.sdk_backend import NO_KEY, SDKBackend
 
 # Local servers ignore the key, but the SDK insists on one.
-_NO_KEY = "unused"
 # OpenAI's reasoning models accept only their default temperature (another one is a 400), and their
 # hidden reasoning counts against the token limit: they get room for it on top of the reply's budget.
 _REASONING = re.compile(r"(o\d|gpt-5)(\b|[-.])")
@@ -34,7 +33,7 @@ class OpenAIBackend(SDKBackend):
 
     def _credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-        key = api_key or os.environ.get("OPENAI_API_KEY") or (_NO_KEY if base_url else "")
+        key = api_key or os.environ.get("OPENAI_API_KEY") or (NO_KEY if base_url else "")
         if not key:
             raise BadInput("the openai backend needs OPENAI_API_KEY (or --base-url for a server of your own)")
         # OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens.
@@ -42,9 +41,18 @@ class OpenAIBackend(SDKBackend):
         return key, base_url
 
     async def _create(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float,
+        schema: Schema | None,
     ) -> Reply:
         body = {"model": model, "messages": [{"role": m.role, "content": m.content} for m in messages]}
+        if schema is not None:  # structured outputs: the reply's content is JSON that fits the schema
+            spec = {"name": schema.name, "schema": schema.schema, "strict": True}
+            body["response_format"] = {"type": "json_schema", "json_schema": spec}
         if _REASONING.match(model.rsplit("/", 1)[-1]):
             body[self._tokens_param] = max_tokens + REASONING_HEADROOM
         else:

@@ -26,6 +26,8 @@ from tutorforge.llm.scripted_phrases import (
     MOVES,
     REALISE,
     REALISE_ANY,
+    SAY_ALSO,
+    SHARED,
     STUDENT,
     STUDENT_COMMON,
     TEACHER,
@@ -36,9 +38,20 @@ from tutorforge.verifiers.types import TurnVerdict
 _LAST_INT = re.compile(r"(?<![\w^.\-])(-?\d+)(\s*)$")
 _ARITHMETIC = re.compile(r"-?[\d.]+(\s*[-+×÷*/]\s*-?[\d.]+)+")
 # A question placed after a lead-in ("Now, what ...") continues the sentence in lower case.
-_AFTER_COMMA = re.compile(r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then)\b")
+_AFTER_COMMA = re.compile(
+    r", (What|How|Which|Where|Why|When|Can|Could|Does|Do|Is|If|Using|After|Now|Then|For|In|With|Once|Since"
+    r"|By|Would|Are)\b"
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CHOICE = re.compile(r"\[([^\[\]]*)\]")  # [a|b|c] in a phrase: one alternative is said
+# A key of SAY_ALSO as whole words, never inside a {field}; the longest key first.
+_SAY_ALSO = re.compile(
+    r"(?<![\w{'])("
+    + "|".join(re.escape(k) for k in sorted(SAY_ALSO, key=len, reverse=True))
+    + r")(?![\w}'])",
+    re.I,
+)
+_REPHRASE_MAX = 400  # longer text (a step question from an imported problem) is said as it is
 SLIP = "arithmetic-slip"
 _STALLS = ("question", "confused", "guess")  # student acts that put off the step
 
@@ -46,39 +59,48 @@ _STALLS = ("question", "confused", "guess")  # student acts that put off the ste
 PROBES: dict[str, list[str]] = {
     "sign-slip": [
         "When a term moves to the other side of the equals sign, what happens to its sign?",
-        "If you subtract that term from both sides, what is left on the right?",
+        "If you subtract that term from both sides, what is left on the [right|right-hand side]?",
+        "What [operation|step] undoes the number on the left, and what does it do on the right?",
     ],
     "order-of-operations": [
         "Which operation should come first here, and why?",
         "Do we always work from left to right, or do some operations go first?",
+        "In {left}, [which|what] [part|operation] [gets done|comes] first?",
     ],
     "fraction-add-across": [
         "Can we add fractions by adding the tops and the bottoms separately?",
-        "What do the two fractions need to have in common before we add them?",
+        "What do the two fractions need to have in common before we [add|combine] them?",
+        "What do the bottoms of the fractions [tell us|count], and are they the same here?",
     ],
     "percent-of-confusion": [
         "What does 'percent' mean as a fraction of 100?",
         "Should taking a percent of a number make it bigger or smaller here?",
+        "How would you write that percent as a fraction [first|before anything else]?",
     ],
     "distribute-one-term": [
         "When you multiply out the bracket, which terms does the number outside multiply?",
         "Did the factor outside the bracket reach every term inside it?",
+        "How many terms are inside the bracket, and how many did you multiply?",
     ],
     "drop-chain-rule": [
         "What is the derivative of the inside expression, and where does it go?",
         "When the function is inside another function, what extra factor do we need?",
+        "What [rule|idea] do we use when one function sits inside another?",
     ],
     "power-rule-exponent": [
         "After differentiating x^n, what happens to the exponent?",
         "Does the power stay the same when you take the derivative?",
+        "[Once|After] the exponent comes down in front, what is the new power?",
     ],
     "factor-sign": [
         "If x - a = 0, what value of x makes it true?",
         "Plug your values back into the factors: do they give zero?",
+        "What number [makes|turns] each bracket [into zero|zero]?",
     ],
     "subtract-instead-of-add": [
         "Does the story make the amount go up or down at this point?",
         "Should we be combining these amounts or taking one away?",
+        "What [word|part] of the story tells you whether to add or take away?",
     ],
 }
 
@@ -109,6 +131,19 @@ def vary(template: str, rng: random.Random) -> str:
     if "[" not in template:
         return template
     return _CHOICE.sub(lambda m: (opts := m[1].split("|"))[rng.randrange(len(opts))], template)
+
+
+def rephrase(text: str, rng: random.Random) -> str:
+    """The text with each SAY_ALSO key said as one of its phrasings (keeping a capital first letter)."""
+    if len(text) > _REPHRASE_MAX:
+        return text
+
+    def one(m: re.Match) -> str:
+        options = SAY_ALSO[m[1].lower()]
+        said = options[rng.randrange(len(options))]
+        return said[0].upper() + said[1:] if m[1][0].isupper() else said
+
+    return _SAY_ALSO.sub(one, text)
 
 
 def _pick(rng: random.Random, bank: list[str], extra: list[str] | None = None) -> str:
@@ -168,7 +203,7 @@ class _Say:
         view = self.view
         extra = view.teacher.style.phrases.get(act, [])
         voice = TEACHER.get(view.teacher.style.voice) or TEACHER[view.teacher.teacher.pedagogy]
-        return (voice.get(act) or MOVES[act]) + extra
+        return (voice.get(act) or MOVES[act]) + SHARED.get(act, []) + extra
 
     def add(self, act: str | list[str], **fields: str) -> _Say:
         """One phrase of `act` (or from the list given), the first fresh one from a random start."""
@@ -185,12 +220,19 @@ class _Say:
     def ask(self, ask: str, fallback: str, *, lead: bool = False) -> _Say:
         """The step's question (after a lead-in from the `next` bank), or, when the teacher asked it
         before, a fresh re-ask."""
-        if ask.strip().lower() in self.used:
+        said = self.said_ask(ask)
+        if any(s in self.used for s in _sentences(said)):
             return self.add(fallback)
-        return self.add("next", ask=ask) if lead else self._keep(ask)
+        return self.add("next", ask=said) if lead else self._keep(said)
+
+    def said_ask(self, ask: str) -> str:
+        """The step question in the words this dialogue's teacher always asks it with (so a re-ask is
+        recognised as one)."""
+        view = self.view
+        return rephrase(ask, random.Random(f"{view.problem.problem_id}|{self.fields['name']}|{ask}"))
 
     def _format(self, template: str, fields: dict[str, str]) -> str:
-        text = vary(template, self.view.rng).format(**self.fields, **fields)
+        text = rephrase(vary(template, self.view.rng), self.view.rng).format(**self.fields, **fields)
         return _AFTER_COMMA.sub(lambda m: ", " + m[1].lower(), text)
 
     def _keep(self, text: str) -> _Say:
@@ -270,7 +312,8 @@ class ScriptedAgents:
         steps = view.problem.steps
         move = self._move(view, {"focus", "generic"}) if steps else "focus"
         ask = steps[0].ask if steps and move == "focus" else ""
-        say = self._say(view).add("open" if ask else "open_generic", ask=ask)
+        say = self._say(view)
+        say.add("open" if ask else "open_generic", ask=say.said_ask(ask))
         if not ask and steps:
             say.add("open_question")
         elif not steps:
@@ -294,7 +337,8 @@ class ScriptedAgents:
         if not target:  # the attempt stopped early but every line is right: on to the next step
             return self._next(view, w, {"focus"})
         move = self._move(view, {"probing", "focus"})
-        say = self._say(view).add(
+        say = self._say(view)
+        say.add(
             "diagnose" if move == "probing" else "diagnose_focus",
             **_parts_of(claim, _wrong_value(step, claim, target)),
         )
@@ -539,7 +583,8 @@ class ScriptedAgents:
         r -= p.confusion_rate
         if r < p.guess_rate and (bad := corrupt_claim(view.problem.answer, view.rng)):
             text = _pick(view.rng, STUDENT_COMMON["guess"]).format(answer=_answer_text(view.problem, bad[0]))
-            return Utterance(text, act="guess", work={**work, "kind": "guess"})
+            label = GeneratorLabel(-1, "student", "student_slip", "guess", f"step {i}, a guessed answer")
+            return Utterance(text, act="guess", work={**work, "kind": "guess"}, labels=[label])
         return None
 
     def _explain(self, view: DialogueView, step: Step, i: int, prev: Turn | None) -> Utterance:

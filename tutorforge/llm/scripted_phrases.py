@@ -15,6 +15,276 @@ student holding a misconception says to defend it and, once shown a contradictio
 
 from __future__ import annotations
 
+
+def _any(*words: str) -> str:
+    """`[a|b|c]`: one of the words is said."""
+    return "[" + "|".join(words) + "]"
+
+
+# Word lists that combine freely, so a phrase built from two of them side by side says many different things.
+_QUALITY = _any(
+    "Good",
+    "Careful",
+    "Clear",
+    "Neat",
+    "Tidy",
+    "Solid",
+    "Sharp",
+    "Sound",
+    "Smart",
+    "Thoughtful",
+    "Steady",
+    "Sensible",
+    "Strong",
+    "Clean",
+    "Nice",
+    "Great",
+    "Fine",
+    "Excellent",
+    "Lovely",
+    "Precise",
+    "Logical",
+    "Methodical",
+    "Patient",
+    "Confident",
+)
+_QUALITY_LOW = _QUALITY.lower()
+_WORK = _any(
+    "work",
+    "thinking",
+    "reasoning",
+    "working",
+    "effort",
+    "step",
+    "job",
+    "calculation",
+    "choice",
+    "approach",
+    "method",
+    "move",
+    "idea",
+    "logic",
+    "setup",
+    "handling",
+    "attention to detail",
+)
+_YES = _any(
+    "Yes",
+    "Right",
+    "Yep",
+    "Mm-hm",
+    "Exactly",
+    "Indeed",
+    "Correct",
+    "True",
+    "Spot on",
+    "Agreed",
+    "Absolutely",
+    "Sure",
+    "Quite so",
+    "Precisely",
+    "Bang on",
+    "Perfect",
+)
+_HOW = _any(
+    "carefully",
+    "slowly",
+    "calmly",
+    "closely",
+    "properly",
+    "gently",
+    "patiently",
+    "briefly",
+    "honestly",
+    "quietly",
+    "together",
+    "once more",
+    "again",
+    "line by line",
+    "piece by piece",
+)
+_CHECK = _any(
+    "check",
+    "recheck",
+    "verify",
+    "test",
+    "trace",
+    "retrace",
+    "redo",
+    "revisit",
+    "review",
+    "rethink",
+    "examine",
+    "reconsider",
+    "inspect",
+    "go over",
+)
+_CHECK_CAP = "[" + "|".join(w[0].upper() + w[1:] for w in _CHECK[1:-1].split("|")) + "]"
+_PART = _any("step", "line", "result", "bit", "part", "piece of work", "calculation", "move", "working")
+_ON = _any(
+    "Now",
+    "So",
+    "Then",
+    "Next",
+    "Okay",
+    "Alright",
+    "Right",
+    "Good",
+    "Great",
+    "Fine",
+    "Onward",
+    "Moving on",
+    "From here",
+    "Building on that",
+    "With that done",
+    "With that in hand",
+    "Carrying on",
+    "Next up",
+)
+_WHEN = _any(
+    "whenever you're ready",
+    "in your own time",
+    "when you're ready",
+    "no rush",
+    "take your time",
+    "at your pace",
+    "if you can",
+    "as best you can",
+    "as you see it",
+    "in your words",
+)
+_WHEN_SEEN = _any(
+    "as you found",
+    "as you said",
+    "just as you wrote",
+    "as you showed",
+    "like you said",
+    "as you worked out",
+    "as you had it",
+    "just like you wrote",
+    "as your work shows",
+    "as you put it",
+)
+_HOW_DONE = _any(
+    "on your own",
+    "by yourself",
+    "with hardly any help",
+    "step by step",
+    "with care",
+    "in the end",
+    "without a hint",
+    "all the way",
+    "fair and square",
+)
+
+# Phrasings every voice can use besides its own, built from the word lists.
+SHARED: dict[str, list[str]] = {
+    "praise": [
+        f"{_QUALITY} {_WORK}[.|!|, {{name}}.|, well done.|, that's it.|, truly.]",
+        f"{_YES}, {_QUALITY_LOW} {_WORK}.",
+        f"{_YES}. {_QUALITY} {_WORK}[|, {{name}}].",
+    ],
+    "hint_lead": [
+        f"Let's {_CHECK} that {_PART} {_HOW}.",
+        f"[Hmm|Wait|Hold on|Okay|Well], {_CHECK} that {_PART} {_HOW}.",
+        f"Not [quite|yet]. We'll {_CHECK} that {_PART} {_HOW}.",
+    ],
+    "next": [
+        f"{_ON}, {{ask}}",
+        f"{_ON}: {{ask}}",
+        f"{_ON}, and {_WHEN}: {{ask}}",
+        f"{_YES}. {_ON}, {{ask}}",
+    ],
+    "ask_final": [
+        f"{_ON}, what's the final answer, {_WHEN}?",
+        f"{_ON}: [give|state|tell me] the final answer, {_WHEN}.",
+        f"[Last|Final] [step|question|bit], {_WHEN}: what[ is|'s] the answer?",
+        f"{_ON}, [what do we answer|what should we answer|how do we answer the problem], {_WHEN}?",
+        "[Put it all together|Pull it together|Sum it up|Wrap it up]: what[ is|'s] the answer[| to the "
+        "problem]?",
+        f"{_QUALITY} {_WORK} so far. [What|So what] [do you give|do you say|would you write] as the final "
+        "answer?",
+        "[How|In what form] would you [state|write|give] the final answer[|, {name}]?",
+        "[Which|What] [value|answer] does the problem [want|ask for|expect] in the end?",
+    ],
+    "close": [
+        f"{_YES}, that's the answer. {_QUALITY} {_WORK}[|, {{name}}].",
+        f"{_YES}! {_QUALITY} {_WORK} [all the way through|from start to finish|on every step|throughout].",
+        f"That's [it|correct|right]. {_QUALITY} {_WORK}[, {{name}}|].",
+        f"{_YES}, {{name}}. [That solves it|The problem is solved|We're done|That's the whole problem]. "
+        f"{_QUALITY} {_WORK}.",
+        "[That's the answer|That answers it|Solved]. [What helped most|Which step felt hardest|What would "
+        "you do the same way next time][|, {name}]?",
+        f"{_YES}! [You got there|You solved it|You finished it] {_HOW_DONE}.",
+    ],
+    "reask": [
+        f"{_CHECK_CAP} it {_HOW} and tell me what you get.",
+        f"[Try|Do] that {_PART} {_HOW}, {_WHEN}.",
+    ],
+    "reask_stall": [
+        f"{_ON}, what do you get for this {_PART}, {_WHEN}?",
+        f"[Have a go|Give it a try|Try it] {_HOW}, {_WHEN}: what comes out?",
+    ],
+    "reask_final": [
+        f"{_ON}, what's your answer, {_WHEN}?",
+        "[And|So] [what|which] answer do you [give|settle on|go with] now?",
+        "What[ is|'s] your answer [this time|now|after that]?",
+    ],
+    "restate": [
+        f"{_YES}: {{claim}}.",
+        f"{_YES}, {{claim}}, {_WHEN_SEEN}.",
+        "[So|And so|Which means] {claim}.",
+        "[We now know|Now we know|We have found|That shows|That means] {claim}.",
+        "[Good|Fine|Okay|Right]: {claim}.",
+    ],
+    "justify": [
+        f"{_QUALITY} {_WORK}. [Why|How come] does that {_PART} [work|hold|make sense]?",
+        f"{_YES}. [Tell me|Explain] why {{claim}}, {_WHEN}.",
+        f"{_YES}, but why? [Tell me|Explain] the idea behind that {_PART}, {_WHEN}.",
+    ],
+    "next_generic": [
+        f"{_YES}. {_ON}, what would you do?",
+        f"{_QUALITY} {_WORK}. What [comes|happens] next, {_WHEN}?",
+        f"{_ON}, [keep going|carry on|go ahead|continue], {_WHEN}.",
+    ],
+    "diagnose": [
+        f"[Tell me|Explain|Show me] how you got {{got}} in {{wrong}}, {_WHEN}.",
+        f"[Talk me through|Walk me through|Explain] {{wrong}}, {_WHEN}. How did {{left}} give {{got}}?",
+    ],
+    "diagnose_focus": [
+        f"Let's {_CHECK} {{wrong}} {_HOW}, {_WHEN}.",
+        f"[Most|Much|Nearly all] of your working is {_QUALITY_LOW}. {_CHECK_CAP} {{wrong}} {_HOW}.",
+    ],
+    "slip": [
+        f"{_CHECK_CAP} {{left}} {_HOW}: is it {{got}}?",
+        f"Your {_WORK} is {_QUALITY_LOW}, but {_CHECK} {{left}} {_HOW}.",
+    ],
+    "slip_probe": [
+        f"[Work out|Compute|Figure out] {{left}} {_HOW}, {_WHEN}. What is it?",
+    ],
+    "final_wrong": [
+        f"{_CHECK_CAP} {{got}} {_HOW} against what the problem asks. Does it fit?",
+    ],
+    "unconfuse": [
+        f"[That's fine|No problem|Okay|It's alright], {{name}}. We'll go {_HOW}.",
+        f"[Let's|We'll] take it {_HOW}, {_WHEN}.",
+        "[That's normal|It happens|Everyone gets stuck sometimes|Being stuck is fine]. [Let's|We'll] "
+        "[take|break] it [apart|down] [together|slowly].",
+        "[Okay|Alright], {name}. One [small|little|single] [piece|part|step] at a time.",
+    ],
+    "no_guess": [
+        f"[Rather than|Instead of] guessing, let's work it out {_HOW}.",
+    ],
+    "answer_rule": [
+        "[Good|Fair|Great|Useful|Sharp] question, {name}. {explanation}",
+        f"{_YES}, there is a rule. {{explanation}}",
+    ],
+    "reveal": [
+        f"[Let me|I'll] [show|walk through|work] this {_PART} {_HOW}: {{text}}",
+    ],
+}
+
+
 TEACHER: dict[str, dict[str, list[str]]] = {
     "socratic": {
         "open": [
@@ -506,12 +776,20 @@ MOVES: dict[str, list[str]] = {
 # The contradiction a teacher shows for each misconception: a case the student can check, in words.
 CONTRADICT: dict[str, list[str]] = {
     "sign-slip": [
-        "Put your value back into the original equation. Does it make both sides equal?",
-        "If you add the same number to both sides, does that number appear on the other side with the same "
-        "sign?",
+        "[Put|Plug|Substitute] your value back into the [original|starting|given] equation. Does it make "
+        "both sides [equal|balance|agree]?",
+        "If you add the same number to both sides, does that number [appear|show up|turn up] on the other "
+        "side with the same sign?",
         "If a number plus 3 makes 7, is the number 10 or 4?",
-        "Moving a term across the equals sign means doing the opposite operation to both sides. What is "
-        "the opposite of adding?",
+        "[Moving|Taking|Shifting] a term across the equals sign means doing the opposite operation to both "
+        "sides. What is the opposite of adding?",
+        "[Try|Test] it: with your value, is the left side of the equation [really|actually] equal to the "
+        "right?",
+        "What undoes adding a number: adding it again, or taking it away?",
+        "[Suppose|Say] a number plus 5 makes 9. Is the number 14 or 4?",
+        "To undo a plus on one side, do we add or subtract on [both sides|each side]?",
+        "[Check|Test] it by balance: [take|subtract] the same amount from both sides. Which sign does it "
+        "have on the right?",
     ],
     "order-of-operations": [
         "Work out 2 + 3 × 4 both ways: left to right, and multiplication first. Which gives 14, the value "
@@ -520,27 +798,50 @@ CONTRADICT: dict[str, list[str]] = {
         "should go first?",
         "If I buy 2 apples and then 3 bags of 4 apples, do I have 20 apples or 14?",
         "Does working strictly left to right give the same value as doing the multiplication first here?",
+        "[In|Inside] {left}, which [part|piece] is a product? [Should|Must] it be worked out before the "
+        "rest?",
+        "[Think of|Picture] 1 + 2 × 10 as one coin and two tens. Is that 12 or 30?",
+        "In 10 - 2 × 3, do we get 24 or 4? Which one treats 2 × 3 as one [group|block]?",
+        "[Picture|Imagine] 3 + 4 × 5 as 3 coins and 4 stacks of 5 coins. How many coins is that?",
+        "Which would a calculator that follows the rules do first in {left}?",
     ],
     "fraction-add-across": [
         "Add 1/2 + 1/2 your way. You get 2/4, which is a half. Can two halves make a half?",
-        "Is {got} bigger than each of the fractions you added? It should be, if you added two positive "
-        "amounts.",
+        "Is {got} bigger than each of the fractions you [added|combined]? It should be, if you added two "
+        "positive amounts.",
         "Adding the bottoms changes the size of the pieces. What must the two fractions have in common "
-        "before we add them?",
-        "Try your method on 1/4 + 1/4. Does it give a half?",
+        "before we [add|combine] them?",
+        "[Try|Test] your method on 1/4 + 1/4. Does it give a half?",
+        "[Picture|Imagine|Think of] a pizza cut into quarters and one cut into thirds. Can you add slices "
+        "before the slices are the same size?",
+        "What does the denominator [tell us|say|count] about the pieces?",
+        "1/3 + 1/3 is two thirds. Does adding tops and bottoms give 2/3 or 2/6?",
+        "Can a half plus a half [really|actually] be less than one whole?",
+        "Before adding, what must the [bottoms|denominators] of the two fractions [match|agree on]?",
     ],
     "percent-of-confusion": [
         "A percent means out of 100. So is {left} the same as multiplying by a number over 100?",
         "10% of 50 is 5. Does your method give 5 for that?",
         "Taking part of a number, like 20% of it, should give something smaller than the number. Is {got} "
         "smaller?",
-        "Which amount is the percent taken of in this story?",
+        "Which amount is the percent taken of in this [story|problem|question]?",
+        "[Half|Fifty percent] of 40 is 20. What does your method give for 50% of 40?",
+        "Would 100% of a number be the number itself with your method?",
+        "25% is a quarter. What is a quarter of 80, and does your method give that?",
+        "If a percent is less than 100, should the part be less than the whole amount?",
+        "[Write|Turn] the percent as a fraction over 100 first. What do you multiply by, then?",
     ],
     "distribute-one-term": [
-        "Check with a number: if you put in 1 for the unknown on both sides of {wrong}, do they agree?",
+        "[Check|Test] with a number: if you put in 1 for the unknown on both sides of {wrong}, do they "
+        "agree?",
         "The number outside the bracket multiplies every term inside it. How many terms are inside?",
         "3(1 + 2) is 3 × 3 = 9. Does your way of multiplying out give 9?",
         "Did the factor in front reach the last term inside the bracket?",
+        "[Picture|Imagine] 3 bags, each with an apple and a pear. How many pears are there in all?",
+        "In {left}, which terms has the number in front [touched|multiplied] so far?",
+        "2(3 + 4) is 2 × 7 = 14. Is 2 × 3 + 4 also 14?",
+        "[Count|List] the terms inside the bracket. Did each of them get multiplied by the number in front?",
+        "If the bracket holds two things, how many products should you write down?",
     ],
     "drop-chain-rule": [
         "Differentiate (2x)^2 = 4x^2 directly: you get 8x. Does dropping the inside derivative give 8x?",
@@ -548,18 +849,29 @@ CONTRADICT: dict[str, list[str]] = {
         "is the inside here?",
         "Compare your answer with the slope you would get by expanding first. Do they match?",
         "What is the derivative of the expression inside the brackets, and where did it go in your answer?",
+        "If the inside changes twice as fast as x, should the whole [expression|thing] change faster too?",
+        "(3x)^2 is 9x^2, with derivative 18x. Does your method give 18x for it?",
+        "Which part of {wrong} shows the derivative of the inside?",
+        "[Name|Say] the inside function first. What is its derivative?",
     ],
     "power-rule-exponent": [
         "The derivative of x^2 is 2x, not 2x^2. What happens to the exponent?",
         "If the power stayed the same, the slope of the straight line y = x would grow with x. Does it?",
         "After the exponent comes down in front, what do we do to the power?",
         "Near x = 1, is the slope of x^3 close to 3, or close to 3 times x^3 there?",
+        "[Differentiate|Take the derivative of] x^1 your way. Is the slope of y = x really x?",
+        "Where x is 1, x^2 has slope 2. What does your rule give there?",
+        "The derivative of x^3 is 3x^2. What did the exponent become?",
     ],
     "factor-sign": [
         "Put your value into the factor: does it make it zero?",
         "For (x - 2) to be zero, x has to be what? 2, or -2?",
-        "Plug your roots back into the factored equation. Do you get 0?",
+        "[Plug|Put|Substitute] your roots back into the factored equation. Do you get 0?",
         "Which value of x makes x - a equal to zero?",
+        "[Try|Test] one of your roots in its bracket. What number comes out?",
+        "Which bracket is zero when you put in 3: (x + 3) or (x - 3)?",
+        "Solve each bracket equal to zero, one at a time. What do you get?",
+        "[Plug|Put] your first root into its bracket. Is the result 0?",
     ],
     "subtract-instead-of-add": [
         "Does the story make the amount go up or down at this point?",
@@ -567,6 +879,10 @@ CONTRADICT: dict[str, list[str]] = {
         "We are working backwards to what there was before some were used. Should the amount before be "
         "larger or smaller?",
         "Read that sentence of the story again. Is something being added or taken away?",
+        "[Act it out|Picture it]: if you put things together, does the pile get bigger or smaller?",
+        "If you get more of something, does the count go up or down?",
+        "[Before|Earlier], there were some; then more came. Should the total be bigger or smaller?",
+        "[Which|What] words in the story tell you that things are put together?",
     ],
 }
 
@@ -737,3 +1053,120 @@ REALISE_ANY: list[str] = [
     "Okay, that doesn't work. I see it now.",
     "Hmm, right, my way gives the wrong thing.",
 ]
+
+# Ways a teacher says the same words: each key (matched as whole words, any case) is said as one of its
+# phrasings, drawn each time. Only discourse words: never a number, an operation, a variable or a word a
+# claim is written with, so a restated claim, and the verifier's reading of it, stay as they were. A hedge
+# is never reworded into praise the verifier would read as confirming a wrong step ("good attempt" is a
+# hedge, "lovely attempt" would not be).
+SAY_ALSO: dict[str, list[str]] = {
+    "can you": ["can you", "could you", "would you", "are you able to"],
+    "what do you get": ["what do you get", "what comes out", "what do you end up with", "what do you find"],
+    "what do you think": ["what do you think", "what would you say"],
+    "what would you do": ["what would you do", "what would you try"],
+    "final answer": ["final answer", "complete answer", "overall answer"],
+    "what is the": ["what is the", "what's the"],
+    "what is your": ["what is your", "what's your"],
+    "that step": ["that step", "that line", "that part", "that bit of work"],
+    "this step": ["this step", "this part", "this line", "the current step"],
+    "the problem": ["the problem", "the question", "the task", "the exercise"],
+    "well done": ["well done", "good going", "nicely handled", "well worked"],
+    "good work": ["good work", "solid work", "fine work", "careful work"],
+    "nice work": ["nice work", "lovely work", "tidy work", "neat work"],
+    "that's right": ["that's right", "that's spot on", "that's the one", "that checks out"],
+    "that's correct": ["that's correct", "that is correct", "that's accurate"],
+    "let's": ["let's", "let us", "we'll"],
+    "take a look": ["take a look", "have a look", "take a closer look"],
+    "look at": ["look at", "check", "examine", "go over"],
+    "work out": ["work out", "figure out", "find", "calculate"],
+    "again": ["again", "once more", "one more time"],
+    "carefully": ["carefully", "slowly", "with care", "patiently"],
+    "how did you": ["how did you", "how exactly did you", "in what way did you"],
+    "walk me through": ["walk me through", "talk me through", "take me through", "explain"],
+    "do you": ["do you", "would you"],
+    "the answer": ["the answer", "the solution"],
+    "your answer": ["your answer", "your result"],
+    "great job": ["great job", "super job", "fine job", "excellent job"],
+    "keep going": ["keep going", "carry on", "go on", "continue", "press on"],
+    "okay": ["okay", "ok", "alright"],
+    "really": ["really", "actually", "truly"],
+    "think about": ["think about", "consider", "reflect on"],
+    "exactly": ["exactly", "precisely"],
+    "you found": ["you found", "you worked out", "you got"],
+    "notice": ["notice", "see", "observe", "spot"],
+    "tell me": ["tell me", "show me"],
+    "don't worry": ["don't worry", "no need to worry"],
+    "mistake": ["mistake", "error", "slip"],
+    "i like": ["i like", "i love", "i appreciate"],
+    "for me": ["for me", "please", "for us"],
+    "does it": ["does it", "will it"],
+    "remember": ["remember", "keep in mind", "recall"],
+    "step by step": ["step by step", "one step at a time", "piece by piece", "bit by bit"],
+    # the openings of the families' step questions
+    "what do you get when you": [
+        "what do you get when you",
+        "what comes out when you",
+        "what do you end up with when you",
+        "what do you find when you",
+        "what is the result when you",
+        "what does it give if you",
+    ],
+    "how can you": [
+        "how can you",
+        "how could you",
+        "how would you",
+        "what's a way to",
+        "in what way can you",
+    ],
+    "what can you do to both sides to get": [
+        "what can you do to both sides to get",
+        "what could you do to both sides to get",
+        "what operation on both sides gets",
+        "which step on both sides leaves",
+    ],
+    "what is the derivative of": [
+        "what is the derivative of",
+        "what's the derivative of",
+        "what do you get when you differentiate",
+        "what comes out when you differentiate",
+    ],
+    "what common denominator can you use for": [
+        "what common denominator can you use for",
+        "which common denominator works for",
+        "what denominator can both fractions share, for",
+        "which shared denominator would suit",
+    ],
+    "now that the denominators match,": [
+        "now that the denominators match,",
+        "with the denominators matching,",
+        "once the denominators agree,",
+        "since the bottoms now match,",
+    ],
+    "which two numbers multiply to": [
+        "which two numbers multiply to",
+        "what pair of numbers multiplies to",
+        "can you find two numbers that multiply to",
+        "which pair of numbers has a product of",
+    ],
+    "what values of x make each factor zero": [
+        "what values of x make each factor zero",
+        "which x makes each factor zero",
+        "for which values of x is each factor zero",
+        "what must x be for each factor to be zero",
+    ],
+    "how many are left after": ["how many are left after", "how many remain after", "what's left after"],
+    "what happens to y if you": [
+        "what happens to y if you",
+        "what becomes of y if you",
+        "where does y go if you",
+    ],
+    "what is that fraction of": [
+        "what is that fraction of",
+        "how much is that fraction of",
+        "what do you get taking that fraction of",
+    ],
+    "in all": ["in all", "altogether", "in total"],
+    "altogether": ["altogether", "in all", "in total"],
+    "to begin with": ["to begin with", "at the start", "at first", "in the beginning"],
+    "using the chain rule,": ["using the chain rule,", "with the chain rule,", "by the chain rule,"],
+}

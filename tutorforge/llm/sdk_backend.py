@@ -1,11 +1,16 @@
 """What the OpenAI and Anthropic backends share: one attempt per `reply`, SDK errors turned into
-`AttemptError`s with keys scrubbed out, and `reply_json` on top of `reply`.
+`AttemptError`s with keys scrubbed out. Each subclass sends a `Schema` through its API's native
+structured output; callers read the reply's JSON from its text either way, so a compatible server that
+ignores the schema still works when its model writes the JSON as text, and one that refuses it (a 400
+naming `response_format`, `json_schema` or tools) gets the request again without it, as do that
+model's later requests.
 
 The SDK clients are built with `max_retries=0`: retrying belongs to `calls.Caller` alone.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from email.utils import parsedate_to_datetime
 from types import ModuleType
@@ -13,11 +18,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 
-from tutorforge.llm.base import Message, Reply
-from tutorforge.llm.critique import extract_json
+from tutorforge.llm.base import Message, Reply, Schema
 from tutorforge.llm.failures import RETRYABLE_STATUS, AttemptError, scrub
 
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = 120.0  # seconds per attempt (`--request-timeout`)
+NO_KEY = "unused"  # sent to a --base-url server that needs no key
+# What a server without structured outputs names when it refuses a request that asks for them.
+_NO_STRUCTURED = re.compile(r"response_format|json_schema|\btools?\b", re.I)
 
 
 def public_endpoint(base_url: str | None) -> str:
@@ -79,6 +86,7 @@ class SDKBackend:
         api_key, base_url = self._credentials(api_key, base_url)
         self.endpoint = public_endpoint(base_url)
         self._secrets = [api_key]
+        self._plain_models: set[str] = set()  # models whose server refused structured outputs
         self._client = self._client_class(
             api_key=api_key,
             base_url=base_url,
@@ -94,31 +102,51 @@ class SDKBackend:
         raise NotImplementedError
 
     async def _create(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float,
+        schema: Schema | None,
     ) -> Reply:
         raise NotImplementedError
 
     async def reply(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.7
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        temperature: float = 0.7,
+        schema: Schema | None = None,
     ) -> Reply:
         """One attempt. Raises AttemptError (scrubbed of keys) when the attempt fails."""
         started = time.monotonic()
         error: AttemptError | None = None
-        try:
-            reply = await self._create(messages, model=model, max_tokens=max_tokens, temperature=temperature)
-        except Exception as exc:
-            error = self._attempt_error(exc)
+        if model in self._plain_models:
+            schema = None
+        for _ in range(2):  # the second time only without a schema the server refused
+            refused = False
+            try:
+                reply = await self._create(
+                    messages, model=model, max_tokens=max_tokens, temperature=temperature, schema=schema
+                )
+            except Exception as exc:
+                refused = schema is not None and self._refuses_schema(exc)
+                error = None if refused else self._attempt_error(exc)
+            if not refused:
+                break
+            self._plain_models.add(model)
+            schema = None
         if error is not None:  # raised outside the handler so the SDK error (and its request) is not chained
             raise error
         reply.latency_s = time.monotonic() - started
         return reply
 
-    async def reply_json(
-        self, messages: list[Message], *, model: str, max_tokens: int, temperature: float = 0.0
-    ) -> tuple[dict | None, Reply]:
-        """One attempt whose reply should hold a JSON object: (the object or None, the reply)."""
-        reply = await self.reply(messages, model=model, max_tokens=max_tokens, temperature=temperature)
-        return extract_json(reply.text), reply
+    def _refuses_schema(self, exc: Exception) -> bool:
+        """Whether `exc` is a server refusing the structured-output part of a request."""
+        return isinstance(exc, self._sdk.BadRequestError) and bool(_NO_STRUCTURED.search(str(exc)[:2000]))
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""

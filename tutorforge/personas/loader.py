@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
-import tomllib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ import tomli_w
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tutorforge.errors import BadInput
+from tutorforge.inputs import InputError, TomlError, read_toml_file
 from tutorforge.personas.schema import CriticPersona, Persona, StudentPersona, TeacherPersona
 from tutorforge.personas.toml_lines import key_line
 
@@ -31,7 +30,6 @@ _MODELS: dict[str, type[BaseModel]] = {
     "student": StudentPersona,
     "critic": CriticPersona,
 }
-_TOML_LINE = re.compile(r"at line (\d+)")
 _SCALARS = (str, int, float, bool)
 
 
@@ -64,17 +62,14 @@ class PersonaOverrideWarning(OverrideWarning):
 
 
 def read_toml(path: Path) -> tuple[str, dict] | PersonaProblem:
-    """A TOML file's text and data, or the problem that stops it being read (with the line TOML gives)."""
+    """A TOML file's text and data, or the problem that stops it being read (with the line TOML gives).
+    Only regular files of at most `TOML_MAX_BYTES` are read."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return PersonaProblem(path, 1, "file", f"cannot read the file ({exc.__class__.__name__})")
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        line = int(found[1]) if found else max(1, len(text.splitlines()))
-        return PersonaProblem(path, line, "toml", f"invalid TOML: {exc}")
+        return read_toml_file(path)
+    except InputError as exc:
+        return PersonaProblem(path, 1, "file", str(exc))
+    except TomlError as exc:
+        return PersonaProblem(path, exc.line, "toml", f"invalid TOML: {exc}")
 
 
 def read_persona(path: Path) -> tuple[AnyPersona | None, list[PersonaProblem]]:
@@ -105,8 +100,8 @@ def check_path(path: Path) -> tuple[list[Loaded], list[PersonaProblem]]:
         files = sorted(path.glob("*.toml"))
         if not files:
             raise BadInput(f"{path}: no persona files (*.toml) in this folder")
-    elif path.is_file():
-        files = [path]
+    elif path.exists():
+        files = [path]  # read_toml refuses what is not a regular file
     else:
         raise BadInput(f"{path}: no such file or folder")
     loaded: list[Loaded] = []
@@ -224,6 +219,9 @@ def _problem(path: Path, text: str, error: dict) -> PersonaProblem:
         else:
             message = f"missing required field (one of: {expected})"
         return PersonaProblem(path, key_line(text, ("role",)), "role", message)
+    if kind == "bad_phrase" and "act" in error.get("ctx", {}):  # a check across the persona's fields
+        keys = ("style", "phrases", error["ctx"]["act"])
+        return PersonaProblem(path, key_line(text, keys), ".".join(keys), error["msg"])
     role, parts = loc[0], [p for p in loc[1:] if p != "[key]"]
     keys = tuple(takewhile(lambda part: isinstance(part, str), parts))
     field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")

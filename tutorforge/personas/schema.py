@@ -6,7 +6,15 @@ import string
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from tutorforge.personas.misconceptions import KNOWN_MISCONCEPTIONS
@@ -53,16 +61,50 @@ PHRASE_FIELDS = (
 )
 """The {fields} a `style.phrases` template may use (the scripted backend fills those its act has)."""
 
+# The acts a student persona may add phrasings to, and the fields the scripted backend fills in each. (A
+# teacher's acts are many and follow its moves; its phrases are checked for known fields and form only.)
+STUDENT_PHRASE_ACTS: dict[str, frozenset[str]] = {
+    "attempt": frozenset({"claim"}),
+    "fixed": frozenset({"claim"}),
+    "final": frozenset({"answer"}),
+}
+MAX_PHRASE_CHARS = 2000
 
-def _check_phrase(text: str) -> str:
-    """Accept a phrase template only if it parses and uses bare field names from PHRASE_FIELDS."""
+
+def phrase_fields(text: str) -> list[str]:
+    """The fields a phrase template uses; PydanticCustomError for a format spec or conversion
+    (`{claim:>3000000}` would write a 3 MB turn, `{claim:d}` fail every dialogue using it)."""
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+        parts = list(string.Formatter().parse(text))
     except ValueError as exc:
         raise PydanticCustomError(
             "bad_phrase", "not a valid phrase template: {error}", {"error": str(exc)}
         ) from None
-    unknown = [field for field in fields if field not in PHRASE_FIELDS]
+    fields = []
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if spec or conversion:
+            written = (
+                "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            )
+            raise PydanticCustomError(
+                "bad_phrase",
+                "placeholder {placeholder}: only a bare field name is allowed, as in {example} (no format "
+                "spec or conversion)",
+                {"placeholder": written[:60], "example": "{claim}"},
+            )
+        fields.append(field)
+    return fields
+
+
+def _check_phrase(text: str) -> str:
+    """Accept a phrase template only if it parses and uses bare field names from PHRASE_FIELDS."""
+    if len(text) > MAX_PHRASE_CHARS:
+        raise PydanticCustomError(
+            "bad_phrase", "a phrase template is at most {limit} characters", {"limit": MAX_PHRASE_CHARS}
+        )
+    unknown = [field for field in phrase_fields(text) if field not in PHRASE_FIELDS]
     if unknown:
         raise PydanticCustomError(
             "bad_phrase",
@@ -173,6 +215,30 @@ class _PersonaBase(_Strict):
     prompt: str = Field(description="system prompt for LLM backends; may use {problem} and {display_name}")
     subjects: list[str] = Field(default_factory=lambda: ["math"])
     style: Style = Field(default_factory=Style)
+
+    @model_validator(mode="after")
+    def _phrases_fit_their_acts(self) -> _PersonaBase:
+        """A student's `style.phrases` acts are ones it has, each template using only the fields its act
+        fills (any other would fail every dialogue that draws it)."""
+        if self.role != "student":
+            return self
+        for act, templates in self.style.phrases.items():
+            if act not in STUDENT_PHRASE_ACTS:
+                raise PydanticCustomError(
+                    "bad_phrase",
+                    "a student has no act '{act}' (acts: {known})",
+                    {"act": act, "known": ", ".join(STUDENT_PHRASE_ACTS)},
+                )
+            fills = STUDENT_PHRASE_ACTS[act]
+            for text in templates:
+                missing = [f for f in phrase_fields(text) if f not in fills]
+                if missing:
+                    raise PydanticCustomError(
+                        "bad_phrase",
+                        "{field} is not filled in for this act (it has: {known})",
+                        {"act": act, "field": "{" + missing[0] + "}", "known": ", ".join(sorted(fills))},
+                    )
+        return self
 
 
 class StudentPersona(_PersonaBase):

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from fractions import Fraction
 from pathlib import Path
 
 from tutorforge.errors import BadInput
+from tutorforge.inputs import InputError, json_value, read_regular
+from tutorforge.problems.limits import MAX_ANSWER_CHARS, MAX_PROBLEM_CHARS
 from tutorforge.problems.model import Problem
 from tutorforge.problems.worked_solutions import format_value, steps_from_solution
 
 FAMILY = "word_problem"
+PROBLEMS_MAX_BYTES = 256 << 20  # GSM8K is 5 MB, MathDial 10 MB
 MATHDIAL_META = ("qid", "student_profile", "student_incorrect_solution", "teacher_described_confusion")
 
 _NUMBER = re.compile(r"^-?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^-?\d+/\d+$")
@@ -37,14 +39,12 @@ def load_problems(path: Path) -> list[Problem]:
 
 
 def _read(path: Path) -> str:
+    if not path.exists():
+        raise BadInput(f"{path}: no such file")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, not a problems file") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+        data = read_regular(path, PROBLEMS_MAX_BYTES)
+    except InputError as exc:
+        raise BadInput(f"{path}: {exc}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -56,15 +56,19 @@ def _bad(path: Path, line: int, field: str, problem: str) -> BadInput:
     return BadInput(f"{path}, line {line}, field '{field}': {problem}")
 
 
-def _text_field(path: Path, line: int, record: dict, field: str) -> str:
+def _text_field(path: Path, line: int, record: dict, field: str, limit: int = MAX_PROBLEM_CHARS) -> str:
     if field not in record or record[field] is None:
         raise _bad(path, line, field, "missing")
     value = record[field]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _bad(path, line, field, f"expected text, got {type(value).__name__}")
+    if isinstance(value, int) and value.bit_length() > 4 * MAX_ANSWER_CHARS:
+        raise _bad(path, line, field, f"a number over {MAX_ANSWER_CHARS} digits")
     value = str(value).strip()
     if not value:
         raise _bad(path, line, field, "empty")
+    if len(value) > limit:
+        raise _bad(path, line, field, f"{len(value)} characters; the limit is {limit}")
     return value
 
 
@@ -75,9 +79,9 @@ def _from_jsonl(path: Path, text: str) -> list[Problem]:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{path}, line {line}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            record = json_value(raw)
+        except InputError as exc:
+            raise BadInput(f"{path}, line {line}: {exc}") from None
         if not isinstance(record, dict):
             raise BadInput(f"{path}, line {line}: expected a JSON object, got {type(record).__name__}")
         if mathdial is None:
@@ -113,6 +117,13 @@ def _question_answer(path: Path, line: int, record: dict, source: str) -> Proble
     final = final.strip()
     if not final:
         raise _bad(path, line, "answer", "the final answer is empty")
+    if len(final) > MAX_ANSWER_CHARS:
+        raise _bad(
+            path,
+            line,
+            "answer",
+            f"the final answer is {len(final)} characters; the limit is {MAX_ANSWER_CHARS}",
+        )
     return _problem(question, lines, final, source, {"file": path.name, "line": line})
 
 
@@ -122,7 +133,7 @@ def _mathdial(path: Path, line: int, record: dict) -> Problem:
     truth = _text_field(path, line, record, "ground_truth")
     *lines, final = truth.splitlines()
     final = final.strip()
-    if not _NUMBER.match(final):
+    if len(final) > MAX_ANSWER_CHARS or not _NUMBER.match(final):
         raise _bad(
             path, line, "ground_truth", f"the last line should be the numeric answer, got {final[:40]!r}"
         )

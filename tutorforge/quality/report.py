@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from tutorforge import __version__
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.outputs import check_output, check_replaceable
 from tutorforge.quality.diversity import NS
 from tutorforge.quality.moves import MATHDIAL_MOVES, MOVES
 from tutorforge.quality.pedagogy import KS
@@ -362,23 +364,54 @@ def _html_table(table: Table) -> str:
 
 
 def render_markdown(figures: dict) -> str:
-    """The same sections as GitHub-flavoured Markdown (tables; the charts' figures are in the tables)."""
-    out = [f"# Quality report: {figures['database']}\n\n{_stamp()}\n"]
+    """The same sections as GitHub-flavoured Markdown (tables; the charts' figures are in the tables).
+    Every text is escaped, as the HTML report escapes it: a database, model or persona name is shown as
+    written, never read as Markdown or HTML."""
+    out = [f"# Quality report: {md_text(figures['database'])}\n\n{md_text(_stamp())}\n"]
     for s in sections(figures):
-        out.append(f"\n## {s.title}\n")
+        out.append(f"\n## {md_text(s.title)}\n")
         for block in s.blocks:
             if isinstance(block, Table):
                 out.append("\n" + markdown_table(block.columns, block.rows))
             elif isinstance(block, str):
-                out.append(f"\n{block}\n")
+                out.append(f"\n{md_text(block)}\n")
     return "".join(out)
 
 
+class Markdown(str):
+    """Text already written as Markdown: `markdown_table` takes such a cell as it is."""
+
+
+# Characters that start Markdown or HTML syntax in a line (`_` inside a word does not: `by_status`);
+# a backslash makes each one literal.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_MD_LINE_START = re.compile(r"^(\s*|\s*\d+)([#+=-]|(?<=\d)[.)])")  # a heading, list item, setext line
+
+
+def md_inline(value: object) -> str:
+    """`value` as literal Markdown text inside a line (a table cell, a list): every character that could
+    start Markdown or HTML syntax (`<img ...>`, `[link](...)`, `*`, `|`) is backslash-escaped."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m[0], str(value).replace("\r", " ").replace("\n", " "))
+
+
+def md_text(value: object) -> str:
+    """`value` as a literal Markdown paragraph: `md_inline`, and a leading `#`, `-` or `1.` escaped."""
+    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}", md_inline(value), count=1)
+
+
+def md_code(value: object) -> Markdown:
+    """`value` as an inline code span, fenced by more backticks than it holds in a row."""
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
 def markdown_table(columns: tuple[str, ...], rows: list[tuple]) -> str:
-    """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
+    """A GitHub-flavoured Markdown table; every cell escaped (`md_inline`) unless it is `Markdown`."""
 
     def cell(value: object) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        return value.replace("|", "\\|") if isinstance(value, Markdown) else md_inline(value)
 
     lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -405,20 +438,9 @@ def render(figures: dict, fmt: str) -> str:
     return render_markdown(figures) if fmt == "md" else render_html(figures)
 
 
-def check_not_database(out: Path, db: Path) -> None:
-    """Refuse an output path that is the database or one of its journal files."""
-    files = {Path(f"{db}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}
-    if Path(out).resolve() in files:
-        raise BadInput(f"--out {out}: that is the database itself")
-
-
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same folder and a rename: all of it or nothing."""
-    path = Path(path)
-    if path.is_dir():
-        raise BadInput(f"--out {path}: is a directory")
-    if not path.parent.is_dir():
-        raise BadInput(f"--out {path}: directory {path.parent} does not exist")
+    path = check_output(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -429,6 +451,7 @@ def write_atomic(path: Path, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
+        check_replaceable(path)  # nothing special put there while we wrote
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -113,7 +113,12 @@ def _run_app(session: ReviewSession) -> None:
         raise BadInput("review: the app needs a terminal; in scripts use --list, --approve or --reject")
     from tutorforge.review.app import ReviewApp
 
+    app = ReviewApp(session)
     try:
-        ReviewApp(session).run()
+        app.run()
     finally:
         session.release()
+    if app.return_code:  # the app crashed (textual printed the traceback): decisions made are saved
+        raise RuntimeFailure(
+            f"the review app stopped on an error (exit {app.return_code}); decisions are saved"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.verifiers.limits import unverifiable_cause
 
 # Reasons in priority order: a teacher error matters most.
 REASON_PRIORITY = (
@@ -13,6 +14,7 @@ REASON_PRIORITY = (
     "wrong_final_answer",
     "critic_rejected",
     "critic_unparseable",
+    "unverifiable",  # see `unverifiable_reasons`
     # pedagogy (see `pedagogy_reasons`)
     "reveal_against_policy",
     "repeated_wrong_answer",
@@ -45,6 +47,27 @@ def review_reasons(record: DialogueRecord, *, critic_unparseable: bool = False) 
     if critic_unparseable:
         reasons.add("critic_unparseable")
     return [r for r in REASON_PRIORITY if r in reasons]
+
+
+# -- Rule: a teacher turn the verifier could not check (a limit, a timeout) -------------------------
+# An `unverifiable` teacher turn may hide an error, so its dialogue waits for a person; the reason names
+# the cause: "unverifiable: claim timed out", "unverifiable: number too long". A reason is a code,
+# optionally followed by ": " and a detail; the code alone orders the queue.
+
+
+def unverifiable_reasons(record: DialogueRecord) -> list[str]:
+    """One `unverifiable: <cause>` reason per cause found on the dialogue's unverifiable teacher turns."""
+    causes: dict[str, None] = {}
+    for turn in record.turns:
+        if turn.role == "teacher" and turn.verdict.status == "unverifiable":
+            found = [unverifiable_cause(f.detail) for f in turn.verdict.flags if f.kind == "unparseable"]
+            causes.update(dict.fromkeys(found or ["claim not read"]))
+    return [f"unverifiable: {cause}" for cause in causes]
+
+
+def reason_code(reason: str) -> str:
+    """A reason's code: the text before its ": " detail, if any."""
+    return reason.partition(":")[0]
 
 
 # -- pedagogy rule: dialogues not worth training a tutor on as they stand ------------------------------
@@ -95,13 +118,17 @@ def apply_policy(
     *,
     critic_unparseable: bool = False,
     audit_rate: float = 0.0,
+    review_unverifiable: bool = True,
     reveal_policy: str = "",
     exclude: bool = False,
 ) -> None:
     """Set the record's review status: pending with reasons; or, when clean, auto-approved unless it is
     in the audit sample (`audit_rate` of clean complete dialogues), which is pending as `audit`. With
+    `review_unverifiable`, unverifiable teacher turns are reasons too (after the error reasons). With
     `exclude`, a dialogue with a pedagogy reason is rejected instead of queued."""
     reasons = review_reasons(record, critic_unparseable=critic_unparseable)
+    if review_unverifiable:
+        reasons += unverifiable_reasons(record)
     taught = pedagogy_reasons(record, reveal_policy)
     reasons += taught
     if not reasons and record.status == "complete" and in_audit_sample(record.dialogue_id, audit_rate):
@@ -112,11 +139,13 @@ def apply_policy(
 
 def priority(reasons: list[str]) -> int:
     """Queue priority from a dialogue's reasons (in policy order): 1 is reviewed first."""
-    first = reasons[0] if reasons else ""
+    first = reason_code(reasons[0]) if reasons else ""
     return QUEUE_ORDER.index(first) + 1 if first in QUEUE_ORDER else len(QUEUE_ORDER) + 1
 
 
 def priority_sql(column: str = "review_reasons_json") -> str:
     """`priority` as a SQL expression over the stored reasons (a JSON list), for ordering and indexing."""
+    first = f"json_extract({column}, '$[0]')"
+    code = f"substr({first}, 1, instr({first} || ':', ':') - 1)"
     cases = " ".join(f"WHEN '{reason}' THEN {n}" for n, reason in enumerate(QUEUE_ORDER, 1))
-    return f"(CASE json_extract({column}, '$[0]') {cases} ELSE {len(QUEUE_ORDER) + 1} END)"
+    return f"(CASE {code} {cases} ELSE {len(QUEUE_ORDER) + 1} END)"

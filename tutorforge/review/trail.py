@@ -12,8 +12,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.problems.model import Problem
+
+if TYPE_CHECKING:
+    from tutorforge.verifiers.types import VerifyContext
 
 DECISIONS = ("approved", "rejected")
 _CHUNK = 500
@@ -64,19 +69,25 @@ def current_edits(conn: sqlite3.Connection, dialogue_ids: Sequence[str]) -> dict
     return out
 
 
+def verify_context(problem: Problem) -> VerifyContext:
+    """What the verifier is told about a stored dialogue's problem, as during generation (no turns yet)."""
+    from tutorforge.verifiers.types import VerifyContext
+
+    steps = [step.claim for step in problem.steps]
+    return VerifyContext(
+        problem.statement, problem.answer, list(problem.unknowns), subject=problem.subject, steps=steps
+    )
+
+
 def apply_edits(record: DialogueRecord, edits: dict[int, TurnEdit]) -> None:
     """Give the record's edited turns their current text and the verifier's verdict on that text (the
     turns before each one as its history, as during generation)."""
     if not edits:
         return
     from tutorforge.verifiers import verify_turn
-    from tutorforge.verifiers.types import PriorTurn, VerifyContext
+    from tutorforge.verifiers.types import PriorTurn
 
-    problem = record.problem
-    steps = [step.claim for step in problem.steps]
-    ctx = VerifyContext(
-        problem.statement, problem.answer, list(problem.unknowns), subject=problem.subject, steps=steps
-    )
+    ctx = verify_context(record.problem)
     for turn in record.turns:
         edit = edits.get(turn.index)
         if edit is not None:

@@ -7,7 +7,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Static, TextArea
 
 from tutorforge.review.queue import QueueFilter, ReviewItem
@@ -30,6 +32,13 @@ class TurnEditor(TextArea):
     def __init__(self, turn_index: int, text: str) -> None:
         super().__init__(text, soft_wrap=True, id="editor")
         self.turn_index = turn_index
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The compositor can paint the editor in the frame after ctrl+s removed it, when its component
+        # styles are gone and TextArea's theme lookup raises KeyError (textual #6528): paint nothing.
+        if not self.is_attached:
+            return [Strip.blank(crop.width)] * crop.height
+        return super().render_lines(crop)
 
     def action_save(self) -> None:
         self.post_message(self.Done(self.turn_index, self.text))

@@ -42,7 +42,9 @@ class Source:
 @functools.cache
 def builtin_packs() -> tuple[SubjectPack, ...]:
     """The packs shipped with tutorforge, read once per process."""
-    return tuple(load_pack(d) for d in sorted(BUILTIN_ROOT.iterdir()) if (d / MANIFEST).is_file())
+    return tuple(
+        load_pack(d, trusted=True) for d in sorted(BUILTIN_ROOT.iterdir()) if (d / MANIFEST).is_file()
+    )
 
 
 def builtin_persona_dirs() -> list[Path]:
@@ -69,7 +71,7 @@ def scan(path: Path) -> tuple[list[Path], list[Path]]:
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: no such file or folder")
-    if path.is_file():
+    if not path.is_dir():  # a file (reading it refuses a device or FIFO)
         return ([path.parent], []) if path.name == MANIFEST else ([], [path])
     if (path / MANIFEST).is_file():
         return [path], []
@@ -80,16 +82,19 @@ def scan(path: Path) -> tuple[list[Path], list[Path]]:
     return packs, [path] if has_personas else []
 
 
-def load_subjects(extra_dirs: Sequence[Path | str] = (), path_env: str | None = None) -> list[Path]:
+def load_subjects(
+    extra_dirs: Sequence[Path | str] = (), path_env: str | None = None, *, run_code: bool = True
+) -> list[Path]:
     """Activate every subject pack found (built-ins first, then plug-ins in precedence order) and return
     the plug-in persona paths in the same order: each pack's persona folders, then loose persona files.
-    A subject found twice gets its last pack; every clash is reported (an `OverrideWarning`)."""
+    A subject found twice gets its last pack; every clash is reported (an `OverrideWarning`). Without
+    `run_code`, plug-in packs are read without running their Python code (for `personas validate`)."""
     packs = list(builtin_packs())
     persona_paths: list[Path] = []
     for source in plugin_sources(extra_dirs, path_env):
         folders, personas = scan(source.path)
         for folder in folders:
-            pack = load_pack(folder)
+            pack = load_pack(folder, run_code=run_code)
             packs.append(pack)
             persona_paths += pack.persona_dirs
         persona_paths += personas

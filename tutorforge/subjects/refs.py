@@ -17,11 +17,28 @@ class RefError(Exception):
     """A reference that does not name an importable object; the message says why."""
 
 
-def resolve(reference: str, base: Path) -> object:
-    """The object `reference` names; a 'file.py' module is looked up relative to the folder `base`."""
+def split(reference: str) -> tuple[str, str]:
+    """(module or file, attribute) of a reference; RefError when it has neither form."""
     module_name, sep, attribute = reference.partition(":")
     if not sep or not module_name or not attribute:
         raise RefError(f"'{reference}' is not 'package.module:name' or 'file.py:name'")
+    return module_name, attribute
+
+
+def check(reference: str, base: Path) -> None:
+    """What can be checked of a reference without running any code: its form, that a 'file.py' exists,
+    that the top package of a module is installed."""
+    module_name, _ = split(reference)
+    if module_name.endswith(".py"):
+        if not (base / module_name).is_file():
+            raise RefError(f"no such file: {base / module_name}")
+    elif importlib.util.find_spec(module_name.partition(".")[0]) is None:
+        raise RefError(f"cannot import '{module_name}' (no module named '{module_name.partition('.')[0]}')")
+
+
+def resolve(reference: str, base: Path) -> object:
+    """The object `reference` names; a 'file.py' module is looked up relative to the folder `base`."""
+    module_name, attribute = split(reference)
     module = _from_file(base / module_name) if module_name.endswith(".py") else _import(module_name)
     obj: object = module
     for part in attribute.split("."):

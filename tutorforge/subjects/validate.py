@@ -13,23 +13,25 @@ from tutorforge.personas.misconceptions import (
     register_misconception,
     unregister_misconception,
 )
-from tutorforge.subjects.discovery import load_subjects, scan
+from tutorforge.subjects.discovery import BUILTIN_ROOT, load_subjects, scan
 from tutorforge.subjects.manifest import read_manifest
-from tutorforge.subjects.pack import manifest_path, read_pack
+from tutorforge.subjects.pack import manifest_path, paths_trusted, read_pack
 
 
-def validate_path(path: Path) -> tuple[str, list[PersonaProblem]]:
+def validate_path(path: Path, *, run_code: bool = False) -> tuple[str, list[PersonaProblem]]:
     """Check a persona file, a folder of them, a subject pack, or a folder holding packs and persona
     files. Returns a summary of what is valid ('3 personas', '1 subject (physics), 7 personas') and
     every problem found, each as file:line: field: message. The installed packs are loaded first, so
-    personas may use their misconception ids; a pack's personas may also use the pack's own."""
-    load_subjects()
+    personas may use their misconception ids; a pack's personas may also use the pack's own. A pack's
+    Python code runs only with `run_code`; otherwise its references are checked for form and existence
+    and the summary says the code was not run."""
+    load_subjects(run_code=run_code)
     packs, persona_paths = scan(Path(path))
     problems: list[PersonaProblem] = []
     subjects: list[str] = []
     personas = 0
     for folder in packs:
-        name, count, found = _validate_pack(folder)
+        name, count, found = _validate_pack(folder, run_code)
         problems += found
         personas += count
         if name and not found:
@@ -41,12 +43,15 @@ def validate_path(path: Path) -> tuple[str, list[PersonaProblem]]:
     summary = f"{personas} personas"
     if packs:
         summary = f"{len(subjects)} subject{'s' * (len(subjects) != 1)} ({', '.join(subjects)}), {summary}"
+        if not run_code:
+            summary += "; the packs' Python code was not run (--import runs it to check what it names)"
     return summary, problems
 
 
-def _validate_pack(folder: Path) -> tuple[str, int, list[PersonaProblem]]:
+def _validate_pack(folder: Path, run_code: bool) -> tuple[str, int, list[PersonaProblem]]:
     """(pack name, valid personas, problems) of one pack: its manifest, references and persona folders."""
-    pack, problems = read_pack(folder)
+    builtin = manifest_path(folder).resolve().parent.parent == BUILTIN_ROOT.resolve()
+    pack, problems = read_pack(folder, run_code=run_code, trusted=builtin)
     manifest, _ = read_manifest(manifest_path(folder))
     if manifest is None:
         return "", 0, problems
@@ -55,6 +60,9 @@ def _validate_pack(folder: Path) -> tuple[str, int, list[PersonaProblem]]:
     count = 0
     with _known(own):
         for name in manifest.personas:
+            outside = not (base / name).resolve().is_relative_to(base.resolve())
+            if outside and not (builtin or paths_trusted()):
+                continue  # read_pack reported it
             if (base / name).is_dir() and any((base / name).glob("*.toml")):
                 loaded, found = check_path(base / name)
                 count += len(loaded)

@@ -35,8 +35,9 @@ _PHRASE_WORDS = re.compile(
 )
 # a clause that concludes: a marker at the start of the sentence or after a comma, or a lead right
 # before the value
+# `[^\w,;:]*`, not `\W*`: a run of commas would restart the scan at each one (quadratic)
 _MARKER = re.compile(
-    r"(?:^|[,;:])\W*(?:and\s+)?(?:so|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|"
+    r"(?:^|[,;:])[^\w,;:]*(?:and\s+)?(?:so|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|"
     r"in\s+the\s+end|(?:this|that|which)\s+(?:means|meant)|meaning)\b",
     re.I,
 )

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from tutorforge.verifiers.claims import Answer, Chain, Extraction
 from tutorforge.verifiers.exprscan import Side
+from tutorforge.verifiers.limits import MAX_ALTERNATIVES
 from tutorforge.verifiers.numeric import (
     EvalError,
     TooBig,
@@ -245,7 +246,10 @@ def check_link(left: tuple | None, right: tuple | None, ls: Side, rs: Side, appr
     left, right = _resolve(left), _resolve(right)
     if has_tag(left, _NEEDS_POOL) or has_tag(right, _NEEDS_POOL):
         return _integral(left, right, cx)
-    lefts, rights = expand_pm(left), expand_pm(right)
+    try:
+        lefts, rights = expand_pm(left), expand_pm(right)
+    except TooBig as exc:
+        return "unverifiable", str(exc)
     free = free_symbols(left) | free_symbols(right)
     if not free:
         return _numeric(lefts, rights, ls, rs, approx, cx)
@@ -396,11 +400,10 @@ def _answer_values(ans: Answer, cx: CheckContext) -> list[tuple[Value, Side]] | 
         tree = side_tree(side, cx)
         if tree is None or free_symbols(tree):
             return None
-        for t in expand_pm(tree):
-            try:
-                out.append((evaluate(t, {}), side))
-            except EvalError:
-                return None
+        try:
+            out.extend((evaluate(t, {}), side) for t in expand_pm(tree))
+        except EvalError:
+            return None
     return out
 
 
@@ -481,7 +484,11 @@ def _check_assignments(ans: Answer, cx: CheckContext) -> tuple[str, str]:
             except EvalError:
                 return "unverifiable", "could not be evaluated"
             options = [dict(o, **{name: (v, side)}) for o in options for v in vals]
+            if len(options) > MAX_ALTERNATIVES:
+                return "unverifiable", "too many alternatives"
         stated = options if stated == [{}] else stated + options
+        if len(stated) > MAX_ALTERNATIVES:
+            return "unverifiable", "too many alternatives"
     names = set().union(*(s.keys() for s in stated))
 
     def same(a: dict, sol: dict) -> bool:

@@ -4,12 +4,13 @@ its span in the turn's text."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from tutorforge.verifiers.exprscan import NoExpr, Side, TooComplex, scan
 from tutorforge.verifiers.latex import Normalized, normalize
 from tutorforge.verifiers.lexer import KEYWORDS, Token, tokenize
-from tutorforge.verifiers.limits import MAX_SIDE_TOKENS
+from tutorforge.verifiers.limits import MAX_CLAIMS, MAX_SIDE_TOKENS
 
 _WINDOW_KINDS = {"num", "var", "const", "func", "op", "lp", "rp", "pow", "bang", "of", "deriv", "int", "dx"}
 _WINDOW_KINDS |= {"ufunc", "opaque", "deg"}
@@ -362,7 +363,7 @@ def _chains(tokens: list[Token], too_complex: list) -> list[Chain]:
 
 
 def _mark_assertions(chains: list[Chain], ex_text: str, sentence_of: list[int], sentences, tokens) -> None:
-    for k in reversed(range(len(chains))):
+    for k in reversed(range(min(len(chains), MAX_CLAIMS))):  # the verifier checks no more
         c = chains[k]
         nxt = chains[k + 1] if k + 1 < len(chains) else None
         until = nxt.span[0] if nxt else len(ex_text)
@@ -393,6 +394,9 @@ def _compared_away(c: Chain, text: str, tokens: list[Token]) -> bool:
     return False
 
 
+_WINDOW = 300
+
+
 def _asserted(
     span: tuple[int, int], first_token: int, text: str, sentence_of, sentences, until: int | None = None
 ) -> tuple[bool, bool]:
@@ -400,10 +404,12 @@ def _asserted(
     claim at `until`) is not asserted."""
     s_idx = sentence_of[first_token] if first_token < len(sentence_of) else len(sentences) - 1
     s_start, s_end = sentences[s_idx]
-    before = text[s_start : span[0]]
-    after = text[span[1] : s_end]
-    question = text[s_start:s_end].rstrip().endswith("?")
-    quoted = before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+    # the words next to a claim decide; windows keep a sentence of many claims linear
+    before = text[max(s_start, span[0] - _WINDOW) : span[0]]
+    after = text[span[1] : min(s_end, span[1] + _WINDOW)]
+    question = text[max(s_start, s_end - _WINDOW) : s_end].rstrip().endswith("?")
+    opened, closed = text.count("“", s_start, span[0]), text.count("”", s_start, span[0])
+    quoted = text.count('"', s_start, span[0]) % 2 == 1 or opened > closed
     quoted = quoted or bool(_QUOTE_BEFORE.search(before) or _YOUR_BEFORE.search(before))
     marked = _MARKED_FALSE.match(text, span[1], min(len(text), span[1] + 120, until or len(text)))
     asserted = not (quoted or _NOT_BEFORE.search(before) or _NEGATED_AFTER.match(after) or marked)
@@ -446,9 +452,10 @@ def _phrase_answers(
     ex_text: str, tokens: list[Token], chains: list[Chain], groups: list[Answer], too_complex: list
 ) -> list[Answer]:
     out = []
+    starts = [t.start for t in tokens]
     for m in _ANSWER_PHRASE.finditer(ex_text):
-        k = next((i for i, t in enumerate(tokens) if t.start >= m.end()), None)
-        if k is None:
+        k = bisect_left(starts, m.end())  # the first token at or after the phrase
+        if k == len(tokens):
             continue
         group = next((g for g in groups if tokens[k].start == g.span[0]), None)
         if group is not None:
@@ -495,11 +502,15 @@ def _boxed_answers(
     norm: Normalized, tokens: list[Token], groups: list[Answer], too_complex: list
 ) -> list[Answer]:
     out = []
+    starts = [t.start for t in tokens]
+    group_starts = [g.span[0] for g in groups]
     for a, b in norm.boxed:
-        inside = [i for i, t in enumerate(tokens) if a <= t.start and t.end <= b]
+        # tokens and groups are in text order: bisection, not a scan of all of them per box
+        inside = [i for i in range(bisect_left(starts, a), bisect_left(starts, b)) if tokens[i].end <= b]
         if not inside:
             continue
-        group = next((g for g in groups if a <= g.span[0] and g.span[1] <= b), None)
+        g = bisect_left(group_starts, a)
+        group = groups[g] if g < len(groups) and groups[g].span[1] <= b else None
         if group is not None:
             out.append(Answer("boxed", (a, b), assignments=group.assignments))
             continue
@@ -521,7 +532,10 @@ def _shift(sides: list[Side], offset: int) -> list[Side]:
     return sides
 
 
-_LAST_LINE = re.compile(r"\n[ \t]*(-?[ \t]?\$?[ \t]?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]*\.?[ \t]*$")
+# possessive blanks after the number: backtracking through them was quadratic in trailing spaces
+_LAST_LINE = re.compile(
+    r"\n[ \t]*(-?[ \t]?\$?[ \t]?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)[ \t]*+\.?[ \t]*+$"
+)
 
 
 def _last_line_answer(ex_text: str, tokens: list[Token]) -> list[Answer]:
@@ -552,15 +566,17 @@ def extract(text: str, unknowns: frozenset[str] = frozenset()) -> Extraction:
     answers = _phrase_answers(ex_text, tokens, chains, groups, too_complex)
     answers += _boxed_answers(norm, tokens, groups, too_complex)
     answers += _last_line_answer(ex_text, tokens)
+    starts = [t.start for t in tokens]
     for a in answers:
-        first = next((i for i, t in enumerate(tokens) if t.start >= a.span[0]), 0)
+        first = bisect_left(starts, a.span[0])
+        first = 0 if first == len(tokens) else first
         a.asserted, a.question = _asserted(a.span, first, ex_text, sentence_of, sentences)
     answers += groups
     return Extraction(norm, tokens, chains, answers, too_complex, sentence_of, sentences)
 
 
 _CONCLUSION = re.compile(
-    r"(?:^|[,;:])\W*(?:and\s+)?(?:so|which\s+means|meaning|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|in\s+the\s+end|"
+    r"(?:^|[,;:])[^\w,;:]*(?:and\s+)?(?:so|which\s+means|meaning|therefore|thus|hence|finally|altogether|overall|in\s+total|in\s+all|in\s+the\s+end|"
     r"that\s+means|this\s+means|which\s+means)\b",
     re.I,
 )

@@ -92,7 +92,7 @@ _MATH_ENV = re.compile(
     r"\\begin\{((?:align|aligned|equation|eqnarray|gather|gathered|multline|displaymath|math)\*?)\}"
 )
 _BRACES = re.compile(r"(?<!\\)[{}]")
-_DX = re.compile(r"(?:\\,|\\!|\\;|\s)*d([a-zA-Z])\b")
+_DX = re.compile(r"d([a-zA-Z])\b")  # the spacing before `dx` is skipped by the search itself
 
 
 @dataclass
@@ -178,6 +178,27 @@ def _find_dollar_math(text: str, start: int) -> tuple[int, int, int] | None:
     return None
 
 
+class _DollarPairs:
+    """`$…$` pairs looked up left to right: one scan serves every `$` up to the pair it found (a scan
+    per `$` is quadratic in a turn of many `$`)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.found: tuple[int, int, int] | None = None
+        self.valid_to = -1
+
+    def at(self, i: int) -> tuple[int, int, int] | None:
+        """The pair opening at `i`, if any."""
+        if i > self.valid_to:
+            self.found = _find_dollar_math(self.text, i)
+            if self.found is not None:
+                self.valid_to = self.found[0]
+            else:  # none up to an unclosed `$$`, or none at all
+                q = self.text.find("$$", i)
+                self.valid_to = len(self.text) if q == -1 else q
+        return self.found if self.found is not None and self.found[0] == i else None
+
+
 class TooDeep(Exception):
     """Braces nested past the limit: the LaTeX is not rewritten or parsed."""
 
@@ -196,22 +217,26 @@ def normalize(text: str) -> Normalized:
         return Normalized(text)
     _check_depth(text)
     w = _Writer(text)
+    pairs = _DollarPairs(text)
+    unclosed: dict[str, int] = {}  # `(` or `[` -> a position after which `\)` or `\]` never comes
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "$":
-            found = _find_dollar_math(text, i)
-            if found is not None and found[0] == i:
+            found = pairs.at(i)
+            if found is not None:
                 _, cs, ce = found
                 close_len = 2 if text.startswith("$$", i) else 1
                 _math_segment(w, cs, ce - close_len)
                 w.emit(" ", ce - 1)
                 i = ce
                 continue
-        elif c == "\\" and i + 1 < n and text[i + 1] in "([":
+        elif c == "\\" and i + 1 < n and text[i + 1] in "([" and unclosed.get(text[i + 1], n) > i:
             closer = "\\)" if text[i + 1] == "(" else "\\]"
             j = text.find(closer, i + 2)
-            if j != -1:
+            if j == -1:  # none closes after here: later openers are not searched again (quadratic)
+                unclosed[text[i + 1]] = i
+            else:
                 w.emit(" ", i)
                 _math_segment(w, i + 2, j)
                 w.emit(" ", j)

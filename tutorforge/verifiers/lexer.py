@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from tutorforge.verifiers.limits import MAX_NUMBER_DIGITS
+
 _TOKEN = re.compile(
     r"""
     (?P<time>\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\b\.?)?)
@@ -115,11 +117,23 @@ class Token:
     prose: bool = False  # a word written in LaTeX `\\text{}`: never a variable
 
 
+_DIGIT_RUN = re.compile(r"[\d,]+")
+
+
+class NumberTooLong(ValueError):
+    """A number with more digits than `MAX_NUMBER_DIGITS`: the text holding it is not read."""
+
+    def __init__(self, digits: int):
+        super().__init__(f"number too long: {digits} digits; the limit is {MAX_NUMBER_DIGITS}")
+
+
 def _num_token(m: re.Match) -> Token:
     raw = m.group()
     money = raw.startswith("$")
     cut = raw.endswith(("...", "…"))
     digits = raw.lstrip("$ ").replace(",", "").rstrip(".…")
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise NumberTooLong(len(digits) - ("." in digits))
     decimals = len(digits.split(".")[1]) if "." in digits else 0
     return Token("num", m.start(), m.end(), raw, Fraction(digits), money=money, decimals=decimals, cut=cut)
 
@@ -162,7 +176,13 @@ def tokenize(
 ) -> list[Token]:
     """Split `text` into tokens; word operators and relations are folded into operator tokens.
 
-    `words` are the normalized ranges of `\\text{}` contents; with `e_variable`, `e` is a variable."""
+    `words` are the normalized ranges of `\\text{}` contents; with `e_variable`, `e` is a variable.
+    Raises NumberTooLong first for a run of digits and commas holding more than `MAX_NUMBER_DIGITS`
+    digits: the thousands pattern rescans such a run from each of its groups (quadratic)."""
+    for run in _DIGIT_RUN.finditer(text):
+        digits = len(run.group()) - run.group().count(",")
+        if digits > MAX_NUMBER_DIGITS:
+            raise NumberTooLong(digits)
     raw: list[Token] = []
     seg = _segments(len(text), math_ranges)
     for m in _TOKEN.finditer(text):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from tutorforge.verifiers.limits import MAX_BITS, MAX_EXPONENT, MAX_FACTORIAL
+from tutorforge.verifiers.limits import MAX_ALTERNATIVES, MAX_BITS, MAX_EXPONENT, MAX_FACTORIAL
 
 Value = Fraction | float
 Node = tuple
@@ -355,18 +355,25 @@ def has_tag(node: Node, tags: frozenset[str]) -> bool:
 
 
 def expand_pm(node: Node) -> list[Node]:
-    """The trees a `±` stands for: [a] without one, [+a, -a] (per ± position) otherwise."""
+    """The trees a `±` stands for: [a] without one, [+a, -a] (per ± position) otherwise.
+
+    Raises TooBig past `MAX_ALTERNATIVES` trees: each `±` doubles them, so the check is made at every node.
+    """
     tag = node[0]
     if tag == "pm":
-        return [alt for inner in expand_pm(node[1]) for alt in (inner, ("neg", inner))]
-    if tag == "neg":
-        return [("neg", a) for a in expand_pm(node[1])]
-    if tag in ("add", "sub", "mul", "div", "pow"):
+        out = [alt for inner in expand_pm(node[1]) for alt in (inner, ("neg", inner))]
+    elif tag == "neg":
+        out = [("neg", a) for a in expand_pm(node[1])]
+    elif tag in ("add", "sub", "mul", "div", "pow"):
         lefts, rights = expand_pm(node[1]), expand_pm(node[2])
-        if len(lefts) * len(rights) > 16:
+        if len(lefts) * len(rights) > MAX_ALTERNATIVES:
             raise TooBig("too many ± alternatives")
-        return [(tag, a, b) for a in lefts for b in rights]
-    return [node]
+        out = [(tag, a, b) for a in lefts for b in rights]
+    else:
+        return [node]
+    if len(out) > MAX_ALTERNATIVES:
+        raise TooBig("too many ± alternatives")
+    return out
 
 
 def random_points(symbols: list[str], seed: int, count: int, positive: bool = False) -> Iterator[dict]:

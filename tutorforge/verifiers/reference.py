@@ -8,8 +8,9 @@ from functools import lru_cache
 
 from tutorforge.verifiers.claims import extract
 from tutorforge.verifiers.exprscan import NoExpr, TooComplex, scan
-from tutorforge.verifiers.lexer import tokenize
-from tutorforge.verifiers.numeric import EvalError, Value, evaluate, expand_pm, free_symbols
+from tutorforge.verifiers.lexer import NumberTooLong, tokenize
+from tutorforge.verifiers.limits import MAX_ALTERNATIVES
+from tutorforge.verifiers.numeric import EvalError, TooBig, Value, evaluate, expand_pm, free_symbols
 from tutorforge.verifiers.numwords import word_numbers
 from tutorforge.verifiers.safeparse import Rejected, to_tree
 
@@ -70,6 +71,15 @@ def _value(tree: tuple) -> Value | None:
     return v if not hasattr(v, "d") else None
 
 
+def _pm_values(tree: tuple) -> list[Value] | None:
+    """The values a side with `±` stands for; None when one has no value or there are too many."""
+    try:
+        vals = [_value(t) for t in expand_pm(tree)]
+    except TooBig:
+        return None
+    return None if any(v is None for v in vals) else vals
+
+
 def side_value(side) -> Value | None:
     """The number a symbol-free side stands for, None when it is not one."""
     tree = _side_tree(side)
@@ -79,7 +89,10 @@ def side_value(side) -> Value | None:
 @lru_cache(maxsize=4096)
 def parse_reference(answer: str, unknowns: tuple[str, ...]) -> Reference:
     """Parse a reference answer: "10", "7/12", "x = 5", "x = 2 or x = 3", "x = 2, y = 3", "12(3x + 1)^3"."""
-    ex = extract(answer, frozenset(unknowns))
+    try:
+        ex = extract(answer, frozenset(unknowns))
+    except NumberTooLong:
+        return Reference(answer, "unparsed", unknowns)
     groups = [a for a in ex.answers if a.how == "solutions"]
     if groups and len(groups) == 1:
         return _solutions_reference(answer, groups[0], unknowns)
@@ -105,19 +118,23 @@ def _solutions_reference(answer: str, group, unknowns: tuple[str, ...]) -> Refer
             tree = _side_tree(side)
             if tree is None:
                 return Reference(answer, "unparsed", names)
-            vals = [_value(t) for t in expand_pm(tree)]
-            if any(v is None for v in vals):
+            vals = _pm_values(tree)
+            if vals is None:
                 return Reference(answer, "unparsed", names)
             options = [dict(o, **{name: v}) for o in options for v in vals]
+            if len(options) > MAX_ALTERNATIVES:
+                return Reference(answer, "unparsed", names)
         solutions.extend(options)
+        if len(solutions) > MAX_ALTERNATIVES:
+            return Reference(answer, "unparsed", names)
     return Reference(answer, "solutions", names, solutions=tuple(solutions))
 
 
 def _value_reference(answer: str, tree: tuple, unknowns: tuple[str, ...], percent: bool) -> Reference:
     if free_symbols(tree):
         return Reference(answer, "expr", unknowns, tree=tree)
-    vals = [_value(t) for t in expand_pm(tree)]
-    if any(v is None for v in vals):
+    vals = _pm_values(tree)
+    if vals is None:
         return Reference(answer, "unparsed", unknowns)
     if len(unknowns) == 1:
         sols = tuple({unknowns[0]: v} for v in vals)
@@ -187,19 +204,32 @@ _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:more\s+|fewer\s+|less\s+|total\s+|dif
 _HOW_MUCH = re.compile(
     r"\bhow\s+much\b|\bcost\b|\bdollars\b|\$|\bmoney\b|\bprice\b|\bpay\b|\bspend\b|\bearn", re.I
 )
-_QUESTION = re.compile(r"[^.?!]*\?")
+_SENTENCE_END = re.compile(r"[.?!]")
+
+
+def _questions(problem: str) -> list[str]:
+    """The sentences ending in `?`, in one pass (a `[^.?!]*\\?` search restarts at every character)."""
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(problem):
+        if m.group() == "?":
+            out.append(problem[start : m.end()])
+        start = m.end()
+    return out
 
 
 @lru_cache(maxsize=4096)
 def problem_info(problem: str) -> ProblemInfo:
     """The answer's unit, and the numbers a problem statement gives."""
-    questions = _QUESTION.findall(problem) or [problem]
+    questions = _questions(problem) or [problem]
     q = questions[-1]
     m = _HOW_MANY.search(q)
     unit = m.group(1).lower() if m else ""
     money = bool(re.search(r"\bhow\s+much\b", q, re.I)) and bool(_HOW_MUCH.search(problem))
     money = money or unit in ("dollars", "dollar", "cents")  # "How many dollars did Leah lose?"
-    numbers = frozenset(written_numbers(tokenize(problem[:5000])))
+    try:
+        numbers = frozenset(written_numbers(tokenize(problem[:5000])))
+    except NumberTooLong:
+        numbers = frozenset()
     numbers |= {value for _, _, value in word_numbers(problem[:5000])}
     asked = frozenset(re.findall(r"[a-z']+", q.lower()))
     return ProblemInfo(unit=unit, money=money, numbers=numbers, asked=asked)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from tutorforge.problems.limits import MAX_ANSWER_CHARS, MAX_PROBLEM_CHARS
+from tutorforge.textnorm import NUL, NormText, normalize, plain
 from tutorforge.verifiers.algebra import step_outcomes
 from tutorforge.verifiers.answers import EXPLICIT, RESULT, on_the_way, stated_answers, sub_question
 from tutorforge.verifiers.checks import CheckContext, Finding, check_answer, check_chain
@@ -12,7 +14,14 @@ from tutorforge.verifiers.exprscan import Side
 from tutorforge.verifiers.extra import with_subject_checks
 from tutorforge.verifiers.inequalities import check_comparisons
 from tutorforge.verifiers.latex import TooDeep
-from tutorforge.verifiers.limits import DEFAULT_TIMEOUT, MAX_CLAIMS, MAX_SYMBOLIC_CLAIMS, MAX_TURN_CHARS
+from tutorforge.verifiers.lexer import NumberTooLong
+from tutorforge.verifiers.limits import (
+    DEFAULT_TIMEOUT,
+    MAX_CLAIMS,
+    MAX_LINKS,
+    MAX_SYMBOLIC_CLAIMS,
+    MAX_TURN_CHARS,
+)
 from tutorforge.verifiers.numeric import tree_from_json
 from tutorforge.verifiers.pool import get_pool
 from tutorforge.verifiers.reference import (
@@ -34,12 +43,20 @@ class _Budget:
     def __init__(self, timeout: float, limit: int = MAX_SYMBOLIC_CLAIMS):
         self.timeout = timeout
         self.left = limit
+        self.missed = 0  # calls that timed out, or were not made because the turn's calls ran out
 
     def call(self, op: str, payload: dict) -> dict | None:
         if self.left <= 0 or self.timeout <= 0:
+            self.missed += 1
             return None
         self.left -= 1
-        return get_pool().call(op, payload, self.timeout)
+        reply = get_pool().call(op, payload, self.timeout)
+        self.missed += reply is None
+        return reply
+
+    def detail(self, missed_before: int, detail: str) -> str:
+        """An unverifiable claim's detail: "claim timed out" when a pool call missed while checking it."""
+        return "claim timed out in the symbolic check" if self.missed > missed_before else detail
 
 
 def _latex_parser(ex: Extraction, text: str, budget: _Budget):
@@ -131,24 +148,61 @@ def _states_reference(ans: Answer, cx: CheckContext) -> bool:
 
 
 def verify_turn(text: str, role: str, ctx: VerifyContext, *, timeout: float = DEFAULT_TIMEOUT) -> TurnVerdict:
-    """Check every math claim in one turn; never raises, never runs longer than the claim timeouts allow."""
+    """Check every math claim in one turn; never raises, never runs longer than the claim timeouts allow.
+
+    The turn is read after Unicode normalisation (`tutorforge.textnorm`); flags point at the text as
+    written. A turn holding NUL, or longer than `MAX_TURN_CHARS`, is not read: `unverifiable`.
+    """
+    text = text or ""
+    if NUL in text:
+        return _not_read("contains a NUL character")
+    norm = normalize(text) if len(text) <= MAX_TURN_CHARS else None
+    if norm is None or len(norm.text) > MAX_TURN_CHARS:  # NFKC can lengthen a text up to 18 times
+        return _not_read(f"turn too long: over {MAX_TURN_CHARS} characters")
+    ctx = _read_context(ctx)
     try:
-        return with_subject_checks(text or "", role, ctx, lambda: _verify(text or "", role, ctx, timeout))
+        verdict = with_subject_checks(norm.text, role, ctx, lambda: _verify(norm.text, role, ctx, timeout))
+    except NumberTooLong as exc:
+        return _not_read(str(exc))
     except (RecursionError, TooDeep):
-        flag = Flag("unparseable", "", (0, 0), "nested too deeply to check", "info")
-        return TurnVerdict("unverifiable", [flag], claims=1)
+        return _not_read("nested too deeply to check")
     except Exception as exc:  # a verifier bug must not stop a batch: report it on the turn
-        detail = f"verifier failed: {type(exc).__name__}"
-        return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
+        return _not_read(f"verifier failed: {type(exc).__name__}")
+    if norm.pos is not None:
+        verdict.flags = [_written(f, norm, text) for f in verdict.flags]
+    return verdict
+
+
+def _not_read(detail: str) -> TurnVerdict:
+    return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
+
+
+def _read_context(ctx: VerifyContext) -> VerifyContext:
+    """The problem and answer as the verifier reads them: normalised, a problem over its cap read by its
+    head and tail, an answer over its cap or holding NUL dropped (answers then compare as `unverifiable`)."""
+    problem = ctx.problem or ""
+    if len(problem) > MAX_PROBLEM_CHARS:  # its numbers come first, its question last
+        half = MAX_PROBLEM_CHARS // 2
+        problem = f"{problem[:half]}\n{problem[-half:]}"
+    problem = plain(problem.replace(NUL, " "))
+    answer = ctx.answer
+    if answer is not None:
+        answer = None if len(answer) > MAX_ANSWER_CHARS or NUL in answer else plain(answer)
+    if problem == ctx.problem and answer == ctx.answer:
+        return ctx
+    return dataclasses.replace(ctx, problem=problem, answer=answer)
+
+
+def _written(flag: Flag, norm: NormText, text: str) -> Flag:
+    """A flag on the normalised text moved onto the text as written."""
+    a, b = norm.original_span(*flag.span, len(text))
+    return dataclasses.replace(flag, span=(a, b), claim=text[a:b][:_MAX_CLAIM_TEXT] if flag.claim else "")
 
 
 def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVerdict:
-    if len(text) > MAX_TURN_CHARS:
-        detail = f"turn is {len(text)} characters; the limit is {MAX_TURN_CHARS}"
-        return TurnVerdict("unverifiable", [Flag("unparseable", "", (0, 0), detail, "info")], claims=1)
     unknowns = unknowns_for(list(ctx.unknowns or []), ctx.answer)
     answer = (ctx.answer or "").strip()
-    ref = parse_reference(answer, unknowns) if answer and len(answer) <= 2000 else None
+    ref = parse_reference(answer, unknowns) if answer else None
     ex = extract(text, frozenset(unknowns))
     budget = _Budget(timeout)
     steps = step_results(tuple(ctx.steps)) if getattr(ctx, "steps", None) else None
@@ -160,8 +214,17 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         findings.append(Finding("unparseable", start, end, "past the size or nesting limits", "info"))
         unverifiable += 1
     counted = [c for c in ex.chains[:MAX_CLAIMS] if _counts(c.asserted, c.question, role)]
+    links = 0
+    for k, chain in enumerate(counted):
+        links += len(chain.sides) - 1
+        if links > MAX_LINKS:  # `a = b = c = …` checks every link: a chain of thousands is bounded too
+            unverifiable += 1
+            findings.append(Finding("unparseable", *chain.span, f"more than {MAX_LINKS} links", "info"))
+            counted = counted[:k]
+            break
     steps_checked = step_outcomes(ex.norm.text, ex, counted, cx, ctx.problem or "")
     for chain in counted:
+        missed = budget.missed
         n, found = check_chain(chain, ex, cx)
         claims += n
         n, found = _with_steps(found, steps_checked, chain, ex)
@@ -169,7 +232,9 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         for f in found:
             if f.kind == "unverifiable":
                 unverifiable += 1
-                findings.append(Finding("unparseable", f.start, f.end, f.detail, "info"))
+                findings.append(
+                    Finding("unparseable", f.start, f.end, budget.detail(missed, f.detail), "info")
+                )
             else:
                 findings.append(f)
     n, found = check_comparisons(ex, cx)
@@ -179,13 +244,18 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
         unverifiable += 1
         findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} claims", "info"))
     correct_answers: list[Answer] = []
-    for ans in _answers(ex, ctx, role):
+    answers = _answers(ex, ctx, role)
+    if len(answers) > MAX_CLAIMS:
+        unverifiable += 1
+        findings.append(Finding("unparseable", 0, 0, f"more than {MAX_CLAIMS} answers", "info"))
+    for ans in answers[:MAX_CLAIMS]:
         if not _counts(ans.asserted, ans.question, role):
             continue
         if ans.how == RESULT:  # its arithmetic is checked as a claim; it only counts as stating the answer
             if _states_reference(ans, cx):
                 correct_answers.append(ans)
             continue
+        missed = budget.missed
         outcome, detail = check_answer(ans, cx)
         if outcome == "skip":
             continue
@@ -197,7 +267,7 @@ def _verify(text: str, role: str, ctx: VerifyContext, timeout: float) -> TurnVer
                 findings.append(Finding("wrong_final_answer", *ans.span, detail))
         else:
             unverifiable += 1
-            findings.append(Finding("unparseable", *ans.span, detail, "info"))
+            findings.append(Finding("unparseable", *ans.span, budget.detail(missed, detail), "info"))
     flags = [_flag(text, ex, f) for f in findings]
     if role == "teacher":
         flags += _teacher_flags(text, ctx, ref, cx, ex, correct_answers, timeout)

@@ -9,6 +9,7 @@ on stderr with its number and field, and the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections import Counter
@@ -16,11 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from tutorforge.errors import BadInput
+from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.inputs import InputError, json_value
+from tutorforge.outputs import check_output, open_new_or_regular
 from tutorforge.verifiers import close, verify_turn
 from tutorforge.verifiers.types import PriorTurn, VerifyContext
 
 ROLES = ("teacher", "student")
+MAX_LINE_BYTES = 64 << 20  # one dialogue per line; a longer line is reported and skipped
 
 
 class BadLine(Exception):
@@ -93,16 +97,36 @@ def verify_dialogue(ctx: VerifyContext, turns: list[tuple[str, str]], timeout: f
     return results
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) for each line; None for a line over MAX_LINE_BYTES, whose rest is skipped."""
     try:
         fh = path.open("rb")
     except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from exc
     with fh:
+        number = 0
         try:
-            yield from enumerate(fh, start=1)
+            while line := fh.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                    while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                        pass
+                    line = None
+                yield number, line
         except OSError as exc:
             raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _parse_line(raw: bytes | None) -> object:
+    """One line's JSON value; BadLine for what cannot be read whole (`inputs.json_value`)."""
+    if raw is None:
+        raise BadLine(f"longer than {MAX_LINE_BYTES:,} bytes")
+    try:
+        return json_value(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadLine("not UTF-8") from exc
+    except InputError as exc:
+        raise BadLine(str(exc)) from None
 
 
 def verify_file(path: Path, out: IO[str], err: IO[str], timeout: float) -> tuple[Counter, int]:
@@ -112,16 +136,10 @@ def verify_file(path: Path, out: IO[str], err: IO[str], timeout: float) -> tuple
     statuses: Counter = Counter()
     bad = 0
     for number, raw in _lines(path):
-        if not raw.strip():
+        if raw is not None and not raw.strip():
             continue
         try:
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise BadLine("not UTF-8") from exc
-            except json.JSONDecodeError as exc:
-                raise BadLine(f"not JSON ({exc.msg} at column {exc.colno})") from exc
-            ident, ctx, turns = parse_dialogue(obj)
+            ident, ctx, turns = parse_dialogue(_parse_line(raw))
         except BadLine as exc:
             bad += 1
             err.write(f"{path}:{number}: {exc}\n")
@@ -133,19 +151,24 @@ def verify_file(path: Path, out: IO[str], err: IO[str], timeout: float) -> tuple
 
 
 def run(path: Path, out_path: Path | None, timeout: float) -> None:
-    """The `verify` command: exit 2 (BadInput) when the file is unreadable or any line was bad."""
+    """The `verify` command: exit 2 (BadInput) when the file is unreadable or any line was bad; exit 1
+    (RuntimeFailure) when the verdicts cannot be written."""
     err = sys.stderr
-    try:
-        out = out_path.open("w", encoding="utf-8") if out_path else sys.stdout
-    except OSError as exc:
-        raise BadInput(f"--out {out_path}: cannot write: {exc.strerror or exc}") from exc
+    if out_path is not None:
+        check_output(out_path, inputs=[path])
+        if not path.exists():
+            raise BadInput(f"{path}: no such file")
+    out = open_new_or_regular(out_path) if out_path else sys.stdout
     try:
         statuses, bad = verify_file(path, out, err, timeout)
+        out.flush()
+    except OSError as exc:
+        where = f"--out {out_path}" if out_path else "standard output"
+        raise RuntimeFailure(f"{where}: writing the verdicts failed ({exc.strerror or exc})") from None
     finally:
         if out_path:
-            out.close()
-        else:
-            out.flush()
+            with contextlib.suppress(OSError):
+                out.close()
         close()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "no turns"
     err.write(f"verified {path}: {sum(statuses.values())} turns ({summary})\n")
