@@ -48,7 +48,7 @@ def readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands: list[str] = []
     for block in re.findall(r"^```[a-z]*\n(.*?)^```", text, flags=re.S | re.M):
-        if block.startswith("teacher:"):  # the sample dialogue
+        if block.startswith(("teacher:", "student:")):  # the sample dialogue
             continue
         for line in block.replace("\\\n", " ").splitlines():
             line = re.sub(r"\s{2,}#.*$", "", line).strip()
