@@ -40,9 +40,9 @@ from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.llm_batch import new_loop, share_of
 from tutorforge.dialogues.processes import process_count, settle_gc, start_early
-from tutorforge.dialogues.store import Store
 from tutorforge.llm.base import Message
 from tutorforge.llm.openai_backend import OpenAIBackend
+from tutorforge.storage.store import Store
 
 SERVER = Path(__file__).resolve().parent / "fake_llm_server.py"
 COLUMNS = ("concurrency", "dialogues", "calls", "wall s", "calls/s", "ideal", "share", "bound", "of bound")

@@ -20,9 +20,9 @@ from tutorforge import verifiers
 from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.runner import DialogueFactory
-from tutorforge.dialogues.store import Store
 from tutorforge.llm.scripted import ScriptedAgents
 from tutorforge.personas.loader import load_registry
+from tutorforge.storage.store import Store
 
 
 class Timed:

@@ -106,8 +106,8 @@ def run(dialogues: int, concurrency: int, latency: float, hostile: tuple[str, ..
     """One batch against a fake server whose every tenth student reply is the next of `hostile`."""
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.config import GenerateConfig
-    from tutorforge.dialogues.store import Store
     from tutorforge.llm.fake_server import FakeConfig
+    from tutorforge.storage.store import Store
 
     ctx = mp.get_context("spawn")
     ports = ctx.Queue()

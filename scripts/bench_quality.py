@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tutorforge.dialogues.export import export
-from tutorforge.dialogues.store import Store
+from tutorforge.export.publish import publish
+from tutorforge.export.writer import export
 from tutorforge.quality.metrics import CorpusMetrics, find_near_duplicates, quality_figures
-from tutorforge.quality.publish import publish
 from tutorforge.quality.report import render_html
+from tutorforge.storage.store import Store
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, float, object]:

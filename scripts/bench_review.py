@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from factories import make_record  # noqa: E402
 from review_corpus import queued, with_teacher_error  # noqa: E402
 
-from tutorforge.dialogues.store import Store  # noqa: E402
 from tutorforge.review.app import REFRESH_SECONDS  # noqa: E402
 from tutorforge.review.policy import priority_sql  # noqa: E402
 from tutorforge.review.queue import ReviewSession  # noqa: E402
+from tutorforge.storage.store import Store  # noqa: E402
 
 DECISIONS = 200
 

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from factories import make_record  # noqa: E402
 
-from tutorforge.dialogues.export import export  # noqa: E402
-from tutorforge.dialogues.store import Store  # noqa: E402
+from tutorforge.export.writer import export  # noqa: E402
+from tutorforge.storage.store import Store  # noqa: E402
 
 GENERATOR_TARGET = 100.0  # dialogues per second
 

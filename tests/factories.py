@@ -6,8 +6,8 @@ import io
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 
-from tutorforge.dialogues.record import DialogueRecord, Draft, GeneratorLabel, Turn
 from tutorforge.problems.model import Problem, Step, Variant
+from tutorforge.storage.record import DialogueRecord, Draft, GeneratorLabel, Turn
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from factories import make_record
 
-from tutorforge.dialogues.store import Store
+from tutorforge.storage.store import Store
 
 
 def build_corpus(path: Path, *, source: str = "generated") -> Path:

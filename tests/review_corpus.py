@@ -7,9 +7,9 @@ from pathlib import Path
 
 from factories import make_record
 
-from tutorforge.dialogues.record import DialogueRecord
-from tutorforge.dialogues.store import Store
 from tutorforge.review.policy import AUDIT, apply_policy
+from tutorforge.storage.record import DialogueRecord
+from tutorforge.storage.store import Store
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
 RUN = "run-a"

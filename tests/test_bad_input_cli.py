@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from factories import make_record, run_cli
 
-from tutorforge.dialogues.store import Store
+from tutorforge.storage.store import Store
 
 
 def _damaged(tmp_path: Path) -> Path:

@@ -167,7 +167,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 def test_user_text_in_the_card_and_the_markdown_report_is_escaped(tmp_path: Path) -> None:
     from factories import make_record
 
-    from tutorforge.dialogues.store import Store
+    from tutorforge.storage.store import Store
 
     db = tmp_path / "corpus.db"
     record = make_record(0, calls=1)

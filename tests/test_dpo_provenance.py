@@ -11,11 +11,11 @@ from pathlib import Path
 
 from factories import make_record
 
-from tutorforge.dialogues.export import export
-from tutorforge.dialogues.export_records import Context, dpo_records
-from tutorforge.dialogues.record import Draft
-from tutorforge.dialogues.schema import SCHEMA_VERSION
-from tutorforge.dialogues.store import Store
+from tutorforge.export.records import Context, dpo_records
+from tutorforge.export.writer import export
+from tutorforge.storage.record import Draft
+from tutorforge.storage.schema import SCHEMA_VERSION
+from tutorforge.storage.store import Store
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
 ACCEPTED = {"verdict": "accept", "feedback": "", "scores": {}, "unparseable": False}

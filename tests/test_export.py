@@ -12,10 +12,10 @@ import pytest
 from factories import make_record, run_cli
 
 from tutorforge import __version__
-from tutorforge.dialogues.export import FORMATS, PARQUET, export
-from tutorforge.dialogues.jsonl_file import AtomicJsonl
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.export.jsonl_file import AtomicJsonl
+from tutorforge.export.writer import FORMATS, PARQUET, export
+from tutorforge.storage.store import Store
 from tutorforge.verifiers import VERIFIER_VERSION
 
 datasets.disable_progress_bars()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from factories import make_record
 
-from tutorforge.dialogues import export as export_module
-from tutorforge.dialogues.export import FORMATS, PARQUET, export
-from tutorforge.dialogues.store import Store
+from tutorforge.export import writer as export_module
+from tutorforge.export.writer import FORMATS, PARQUET, export
+from tutorforge.storage.store import Store
 
 
 @pytest.fixture(scope="module")

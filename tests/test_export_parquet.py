@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from factories import make_record, run_cli
 
-from tutorforge.dialogues.export import export
-from tutorforge.dialogues.parquet_file import SCHEMA, AtomicParquet, read_records
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import RuntimeFailure
+from tutorforge.export.parquet_file import SCHEMA, AtomicParquet, read_records
+from tutorforge.export.writer import export
+from tutorforge.storage.store import Store
 
 datasets.disable_progress_bars()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tutorforge.dialogues.batch import plan_batch, run_batch
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.store import Store
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
+from tutorforge.storage.store import Store
 
 HOSTILE = (
     "±" * 22 + "1 = 1",

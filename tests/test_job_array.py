@@ -15,9 +15,9 @@ from factories import make_record, run_cli
 
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.shard import Shard, from_environment, out_path
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput
 from tutorforge.llm.fake_server import FakeConfig, start_fake_server
+from tutorforge.storage.store import Store
 
 SLURM = "SLURM_ARRAY_TASK_"
 

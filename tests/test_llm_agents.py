@@ -8,7 +8,6 @@ import random
 import pytest
 
 from tutorforge.dialogues.agents import DialogueView, Utterance
-from tutorforge.dialogues.record import Turn
 from tutorforge.llm.agents import LLMAgents
 from tutorforge.llm.calls import Caller, RetryPolicy, RoleModel
 from tutorforge.llm.critique import DIMENSIONS, parse_critic
@@ -18,6 +17,7 @@ from tutorforge.llm.openai_backend import OpenAIBackend
 from tutorforge.llm.prompts import critic_messages, fill, student_messages, teacher_messages
 from tutorforge.personas.loader import load_registry
 from tutorforge.problems.model import Problem, Step
+from tutorforge.storage.record import Turn
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
 ANSWER = "4217"

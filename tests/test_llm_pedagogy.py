@@ -10,7 +10,6 @@ import pytest
 
 from tutorforge.dialogues.agents import DialogueView, Utterance
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.record import DialogueRecord, Turn
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.llm.agents import LLMAgents
 from tutorforge.llm.anthropic_backend import AnthropicBackend
@@ -22,6 +21,7 @@ from tutorforge.llm.plan import MOVES, parse_plan
 from tutorforge.llm.prompts import teacher_messages
 from tutorforge.personas.loader import load_registry
 from tutorforge.problems.model import Problem, Step
+from tutorforge.storage.record import DialogueRecord, Turn
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
 KEY = "sk-test-pedagogy-0123456789abcdef"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from factories import make_record, run_cli
 
-from tutorforge.dialogues.store import Store
 from tutorforge.review.queue import ReviewSession
+from tutorforge.storage.store import Store
 
 VERSIONS = {"tutorforge": "0.1.0", "verifier": "v1"}
 CHILD_TABLES = ("turns", "drafts", "generator_labels", "reviews", "llm_calls")
@@ -109,7 +109,7 @@ def test_review_ids_are_shifted_and_undo_links_follow(tmp_path):
             session.reject(f"run-a-{first:07d}", "wrong sum")
             session.approve(f"run-a-{first + 1:07d}")
     out = tmp_path / "out.db"
-    from tutorforge.dialogues.merge import merge
+    from tutorforge.storage.merge import merge
 
     merge([a, b], out)
     with sqlite3.connect(out) as con:

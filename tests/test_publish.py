@@ -14,9 +14,9 @@ import yaml
 from factories import make_record, run_cli
 from hub_stub import running_hub
 
-from tutorforge.dialogues.parquet_file import read_records
-from tutorforge.dialogues.store import Store
+from tutorforge.export.parquet_file import read_records
 from tutorforge.quality.card import MARKER
+from tutorforge.storage.store import Store
 
 datasets.disable_progress_bars()
 TOKEN = "hf_test_PUBLISHLEAK_7c1d9e2f4a"

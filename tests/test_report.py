@@ -10,8 +10,8 @@ import pytest
 from factories import run_cli
 from quality_corpus import build_corpus
 
-from tutorforge.dialogues.store import Store
 from tutorforge.quality.metrics import quality_figures
+from tutorforge.storage.store import Store
 
 SECTIONS = (
     "Overview",

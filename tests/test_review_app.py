@@ -8,11 +8,11 @@ import pytest
 import review_corpus
 from textual.geometry import Region
 
-from tutorforge.dialogues.store import Store
 from tutorforge.review.app import ReviewApp
 from tutorforge.review.queue import ReviewSession
 from tutorforge.review.screens import FilterScreen, HelpScreen, PromptScreen
 from tutorforge.review.widgets import DialogueView, TurnEditor, TurnView
+from tutorforge.storage.store import Store
 
 SIZE = (140, 45)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from factories import run_cli
 
-from tutorforge.dialogues.store import Store
 from tutorforge.review.figures import wilson_interval
 from tutorforge.review.queue import ReviewSession
+from tutorforge.storage.store import Store
 
 
 def read_jsonl(path: Path) -> list[dict]:

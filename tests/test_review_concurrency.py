@@ -10,7 +10,7 @@ from pathlib import Path
 from factories import make_record
 from review_corpus import queued, with_teacher_error
 
-from tutorforge.dialogues.store import Store
+from tutorforge.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 N = 240
@@ -27,7 +27,7 @@ sys.argv.pop()
 # A reviewer that works through the queue until it is empty.
 REVIEWER = (
     """
-from tutorforge.dialogues.store import Store
+from tutorforge.storage.store import Store
 from tutorforge.review.queue import ReviewSession
 """
     + READY_THEN_WAIT

@@ -10,11 +10,11 @@ from factories import make_record
 
 from tutorforge import verifiers
 from tutorforge.dialogues.config import GenerateConfig
-from tutorforge.dialogues.record import Turn
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.llm.scripted import ScriptedAgents
 from tutorforge.personas.loader import load_registry
 from tutorforge.review.policy import apply_policy, pedagogy_reasons
+from tutorforge.storage.record import Turn
 from tutorforge.verifiers.types import Flag, TurnVerdict, VerifyContext
 
 

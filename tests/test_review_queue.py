@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import review_corpus
 
-from tutorforge.dialogues.schema import DDL, SCHEMA_VERSION
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput
 from tutorforge.review.policy import priority_sql
 from tutorforge.review.queue import QueueFilter, ReviewConflict, ReviewSession
+from tutorforge.storage.schema import DDL, SCHEMA_VERSION
+from tutorforge.storage.store import Store
 
 
 class Clock:

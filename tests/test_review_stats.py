@@ -8,10 +8,10 @@ import pytest
 import review_corpus
 from factories import run_cli
 
-from tutorforge.dialogues.stats import compute_stats
-from tutorforge.dialogues.store import Store
+from tutorforge.quality.stats import compute_stats
 from tutorforge.review.figures import Z95, wilson_interval
 from tutorforge.review.queue import ReviewSession
+from tutorforge.storage.store import Store
 
 
 @pytest.mark.parametrize(("k", "n"), [(1, 4), (3, 10), (17, 40), (250, 1000)])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import review_corpus
 
-from tutorforge.dialogues.store import Store
+from tutorforge.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

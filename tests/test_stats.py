@@ -10,8 +10,8 @@ from statistics import mean
 import pytest
 from factories import make_record, run_cli
 
-from tutorforge.dialogues.stats import compute_stats
-from tutorforge.dialogues.store import Store
+from tutorforge.quality.stats import compute_stats
+from tutorforge.storage.store import Store
 
 
 def known_set() -> list:

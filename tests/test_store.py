@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from factories import make_record
 
-from tutorforge.dialogues.schema import SCHEMA_VERSION
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.storage.schema import SCHEMA_VERSION
+from tutorforge.storage.store import Store
 
 
 @pytest.fixture

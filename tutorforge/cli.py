@@ -205,7 +205,7 @@ def generate(
     from tutorforge.dialogues.batch import plan_batch, run_batch
     from tutorforge.dialogues.outcome import Outcome
     from tutorforge.dialogues.progress import BatchProgress
-    from tutorforge.dialogues.store import Store, created_for, database_errors
+    from tutorforge.storage.store import Store, created_for, database_errors
 
     with database_errors(db), created_for(db), Store.open(db) as store:
         plan = plan_batch(cfg, store)
@@ -251,7 +251,7 @@ def generate(
 
             typer.echo(unpriced_warning(unpriced), err=True)
         if out is not None:
-            from tutorforge.dialogues.export import export
+            from tutorforge.export.writer import export
 
             written = export(store, out_format, out, include="approved", run_id=plan.run_id)
             typer.echo(f"exported {written} approved dialogues to {out} ({out_format})", err=True)
@@ -302,7 +302,7 @@ _FLAG_OF = {
 
 def check_export_format(fmt: str) -> None:
     """Fail early on an unknown export format."""
-    from tutorforge.dialogues.export import FORMATS
+    from tutorforge.export.writer import FORMATS
 
     if fmt not in FORMATS:
         raise BadInput(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -332,9 +332,9 @@ def export(
     ),
 ) -> None:
     """Export dialogues as JSON Lines for training, each record with its provenance."""
-    from tutorforge.dialogues.store import Store, database_errors
+    from tutorforge.export.publish import publish
     from tutorforge.outputs import check_output, make_parents
-    from tutorforge.quality.publish import publish
+    from tutorforge.storage.store import Store, database_errors
 
     check_export_format(fmt)
     check_threshold(dedup_threshold)
@@ -364,8 +364,8 @@ def publish(
     """Publish to the Hugging Face Hub: export, write the dataset card, upload (token from HF_TOKEN)."""
     import tempfile
 
-    from tutorforge.dialogues.store import Store, database_errors
-    from tutorforge.quality.publish import check_repo_id, hub_token, upload_folder, write_folder
+    from tutorforge.export.publish import check_repo_id, hub_token, upload_folder, write_folder
+    from tutorforge.storage.store import Store, database_errors
 
     check_export_format(fmt)
     if to is None and repo is None:
@@ -398,10 +398,10 @@ def report(
     dedup_threshold: float = typer.Option(0.9, "--dedup-threshold", help=_DEDUP_THRESHOLD_HELP),
 ) -> None:
     """A quality report: counts, flags, review, pedagogy, diversity, coverage, near-duplicates, cost."""
-    from tutorforge.dialogues.store import INCLUDE, Store, database_errors
     from tutorforge.outputs import check_output
     from tutorforge.quality.metrics import quality_figures
     from tutorforge.quality.report import render, report_format, write_atomic
+    from tutorforge.storage.store import INCLUDE, Store, database_errors
 
     kind = report_format(out, fmt)
     check_output(out, database=db)
@@ -423,8 +423,8 @@ def merge(
     db: Path = typer.Option(..., "--db", help="The database to merge into (created if absent)."),
 ) -> None:
     """Merge corpus databases into one: every row once, shards of a run back into the whole run."""
-    from tutorforge.dialogues.merge import merge as merge_databases
-    from tutorforge.dialogues.store import Store
+    from tutorforge.storage.merge import merge as merge_databases
+    from tutorforge.storage.store import Store
 
     for done in merge_databases(inputs, db):
         line = f"merged {done.source}: {done.dialogues} dialogues added"
@@ -456,8 +456,8 @@ def review(
     note: str = typer.Option(None, "--note", help="A note kept with --approve or --reject."),
 ) -> None:
     """Review flagged dialogues: the full-screen app, or --list/--approve/--reject for scripts."""
-    from tutorforge.dialogues.store import database_errors
     from tutorforge.review.command import review_command
+    from tutorforge.storage.store import database_errors
 
     with database_errors(db):
         review_command(
@@ -478,8 +478,8 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Figures about a corpus: statuses, review queue, flags, turns, misconceptions, personas."""
-    from tutorforge.dialogues.stats import compute_stats, print_stats
-    from tutorforge.dialogues.store import Store, database_errors
+    from tutorforge.quality.stats import compute_stats, print_stats
+    from tutorforge.storage.store import Store, database_errors
 
     with database_errors(db), Store.open(db, create=False) as store:
         figures = compute_stats(store)

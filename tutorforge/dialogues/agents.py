@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from tutorforge.dialogues.record import Draft, GeneratorLabel, Turn
 from tutorforge.personas.schema import CriticPersona, StudentPersona, TeacherPersona
 from tutorforge.problems.model import Problem
+from tutorforge.storage.record import Draft, GeneratorLabel, Turn
 from tutorforge.verifiers.types import TurnVerdict
 
 

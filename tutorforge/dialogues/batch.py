@@ -18,11 +18,11 @@ from tutorforge import __version__
 from tutorforge.dialogues.agents import Agents
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.processes import MIN_FOR_PROCESSES, forkserver_context, worker_count
-from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
 from tutorforge.dialogues.shard import shard_of
-from tutorforge.dialogues.store import Store
 from tutorforge.personas.loader import OverrideWarning, load_registry
+from tutorforge.storage.record import DialogueRecord
+from tutorforge.storage.store import Store
 from tutorforge.subjects.discovery import PATH_ENV
 
 OnSaved = Callable[[Sequence[DialogueRecord]], None]

@@ -22,7 +22,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command
 
 from tutorforge.dialogues.agents import Agents, DialogueView, Utterance
-from tutorforge.dialogues.record import Draft, GeneratorLabel, Turn
+from tutorforge.storage.record import Draft, GeneratorLabel, Turn
 from tutorforge.verifiers.types import PriorTurn, TurnVerdict, VerifyContext
 
 VerifyFn = Callable[[str, str, VerifyContext], Awaitable[TurnVerdict]]

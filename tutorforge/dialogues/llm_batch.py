@@ -29,11 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 from tutorforge.dialogues.config import GenerateConfig
 from tutorforge.dialogues.outcome import refused_credentials
 from tutorforge.dialogues.processes import forkserver_context, llm_modules, process_count, settle_gc
-from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.dialogues.runner import DialogueFactory
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import RuntimeFailure
 from tutorforge.personas.loader import OverrideWarning, load_registry
+from tutorforge.storage.record import DialogueRecord
+from tutorforge.storage.store import Store
 from tutorforge.subjects.discovery import PATH_ENV
 
 OnSaved = Callable[[Sequence[DialogueRecord]], None]

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.storage.record import DialogueRecord
 
 AUTH_ERRORS = ("http_401", "http_403")
 BUDGET_STOP = "BudgetReached:"  # the error of a dialogue whose next call did not fit the budget

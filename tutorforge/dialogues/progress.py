@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.storage.record import DialogueRecord
 
 
 class BatchProgress:

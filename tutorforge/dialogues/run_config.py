@@ -140,7 +140,7 @@ def _check_format(run: RunFile) -> None:
     fmt = run.output.get("format")
     if fmt is None:
         return
-    from tutorforge.dialogues.export import FORMATS
+    from tutorforge.export.writer import FORMATS
 
     if fmt not in FORMATS:
         raise run.error(["format"], f"{fmt!r} is not one of {', '.join(FORMATS)}")

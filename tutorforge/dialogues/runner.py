@@ -14,7 +14,6 @@ from tutorforge.dialogues.agents import Agents, DialogueView
 from tutorforge.dialogues.config import GenerateConfig, dialogue_id
 from tutorforge.dialogues.graph import DialogueRun, build_graph, recursion_limit
 from tutorforge.dialogues.mixture import SLIP, Mixture
-from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.errors import BadInput
 from tutorforge.llm.base import CALL_LOG
 from tutorforge.llm.failures import CallFailed
@@ -22,6 +21,7 @@ from tutorforge.personas.loader import PersonaRegistry
 from tutorforge.personas.names import student_name
 from tutorforge.problems.model import Problem
 from tutorforge.review.policy import apply_policy
+from tutorforge.storage.record import DialogueRecord
 from tutorforge.verifiers.types import TurnVerdict, VerifyContext
 
 

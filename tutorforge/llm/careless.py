@@ -13,8 +13,8 @@ import random
 import re
 
 from tutorforge.dialogues.agents import DialogueView
-from tutorforge.dialogues.record import GeneratorLabel
 from tutorforge.llm.scripted_phrases import AFFIRM_WRONG
+from tutorforge.storage.record import GeneratorLabel
 
 MAX_SCAN_CHARS = 4000  # a teacher turn is a few sentences; nothing past this is scanned
 _RESULT = re.compile(r"=\s*\$?(\d{1,9})(?!\d|[.,/]\d)")  # a whole integer, not 1.5, 1,000 or 1/2

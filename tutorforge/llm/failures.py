@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tutorforge.dialogues.redact import REDACTED, redact_text
 from tutorforge.errors import RuntimeFailure
+from tutorforge.storage.redact import REDACTED, redact_text
 
 # HTTP statuses worth another attempt: rate limits, server errors, overload (Anthropic's 529), gateway
 # timeouts. Everything else (400, 401, 403, 404, 422, ...) fails the call at once.

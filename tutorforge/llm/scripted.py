@@ -18,7 +18,6 @@ import random
 import re
 
 from tutorforge.dialogues.agents import CriticDecision, DialogueView, Utterance
-from tutorforge.dialogues.record import GeneratorLabel, Turn
 from tutorforge.llm.scripted_phrases import (
     AFFIRM_WRONG,
     CONTRADICT,
@@ -33,6 +32,7 @@ from tutorforge.llm.scripted_phrases import (
     TEACHER,
 )
 from tutorforge.problems.model import Problem, Step
+from tutorforge.storage.record import GeneratorLabel, Turn
 from tutorforge.verifiers.types import TurnVerdict
 
 _LAST_INT = re.compile(r"(?<![\w^.\-])(-?\d+)(\s*)$")

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tutorforge import __version__
-from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.errors import BadInput
 from tutorforge.quality.metrics import CorpusMetrics
 from tutorforge.quality.pedagogy import KS
 from tutorforge.quality.report import markdown_table, md_code, md_inline
+from tutorforge.storage.record import DialogueRecord
 
 if TYPE_CHECKING:
     from huggingface_hub import DatasetCard, DatasetCardData

@@ -9,15 +9,15 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 
-from tutorforge.dialogues.record import DialogueRecord
-from tutorforge.dialogues.stats import compute_stats
-from tutorforge.dialogues.store import Store
 from tutorforge.quality.diversity import SAMPLE_SIZE, Coverage, DialogueSample, DistinctNgrams
 from tutorforge.quality.minhash import THRESHOLD, NearDuplicateIndex, NearDuplicates
 from tutorforge.quality.moves import PedagogyMix
 from tutorforge.quality.pedagogy import PedagogyTally
+from tutorforge.quality.stats import compute_stats
 from tutorforge.quality.tokens import TokenHasher, TokenPage
 from tutorforge.quality.views import DialogueView, view_of_record
+from tutorforge.storage.record import DialogueRecord
+from tutorforge.storage.store import Store
 
 PAGE = 256  # dialogues tokenised and hashed together
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.storage.record import DialogueRecord
 
 Move = str  # "ask" | "tell" | "other"
 NO_FLAGS: frozenset[str] = frozenset()

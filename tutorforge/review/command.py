@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
 from tutorforge.review.queue import ReviewSession
+from tutorforge.storage.store import Store
 
 MAX_NAME = 64
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from rich.table import Table
 from rich.text import Text
 
-from tutorforge.dialogues.store import Store
 from tutorforge.review.policy import AUDIT
 from tutorforge.review.trail import current_edits
+from tutorforge.storage.store import Store
 
 ROW_KINDS = ("approved", "rejected", "edited", "note", "undone")
 Z95 = 1.959963984540054

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tutorforge.dialogues.record import DialogueRecord
+from tutorforge.storage.record import DialogueRecord
 from tutorforge.verifiers.limits import unverifiable_cause
 
 # Reasons in priority order: a teacher error matters most.

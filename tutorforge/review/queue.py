@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from tutorforge.dialogues.record import DialogueRecord
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
 from tutorforge.review.policy import QUEUE_ORDER, priority, priority_sql
 from tutorforge.review.trail import TurnEdit, current_decision, current_edits, history
+from tutorforge.storage.record import DialogueRecord
+from tutorforge.storage.store import Store
 
 LEASE_SECONDS = 120.0
 MAX_TEXT = 20_000  # characters in an edited turn, a reason or a note

@@ -7,8 +7,8 @@ import time
 
 from rich.text import Text
 
-from tutorforge.dialogues.record import DialogueRecord, GeneratorLabel, Turn
 from tutorforge.review.trail import TurnEdit
+from tutorforge.storage.record import DialogueRecord, GeneratorLabel, Turn
 from tutorforge.verifiers.types import Flag
 
 ROLE_STYLE = {"teacher": "bold cyan", "student": "bold green"}

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutorforge.dialogues.record import DialogueRecord
 from tutorforge.problems.model import Problem
+from tutorforge.storage.record import DialogueRecord
 
 if TYPE_CHECKING:
     from tutorforge.verifiers.types import VerifyContext

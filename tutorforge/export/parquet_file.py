@@ -13,8 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tutorforge.dialogues.export_records import ROLES, STATUSES
-from tutorforge.dialogues.jsonl_file import AtomicJsonl
+from tutorforge.export.jsonl_file import AtomicJsonl
+from tutorforge.export.records import ROLES, STATUSES
 
 _STR = pa.string()
 _INT = pa.int64()

@@ -7,8 +7,8 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from tutorforge.dialogues.store import Store
 from tutorforge.review.figures import review_figures, review_tables
+from tutorforge.storage.store import Store
 
 ROLES = ("teacher", "student", "critic")
 

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutorforge.dialogues.export import export
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput, RuntimeFailure
+from tutorforge.export.writer import export
 from tutorforge.quality.card import CardFacts, card_path, render_card
 from tutorforge.quality.metrics import find_near_duplicates, store_figures
 from tutorforge.quality.minhash import THRESHOLD
 from tutorforge.quality.report import write_atomic
+from tutorforge.storage.store import Store
 
 
 @dataclass(frozen=True)

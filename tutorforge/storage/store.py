@@ -17,13 +17,13 @@ from types import TracebackType
 import orjson
 
 from tutorforge import __version__
-from tutorforge.dialogues.record import DialogueRecord, Draft, GeneratorLabel, Turn
-from tutorforge.dialogues.redact import redact_config, redact_text
-from tutorforge.dialogues.schema import APP, DDL, MIGRATIONS, SCHEMA_VERSION
 from tutorforge.errors import BadInput, RuntimeFailure
 from tutorforge.inputs import InputError, read_regular
 from tutorforge.outputs import database_files
 from tutorforge.problems.model import Problem
+from tutorforge.storage.record import DialogueRecord, Draft, GeneratorLabel, Turn
+from tutorforge.storage.redact import redact_config, redact_text
+from tutorforge.storage.schema import APP, DDL, MIGRATIONS, SCHEMA_VERSION
 from tutorforge.verifiers.types import Flag, TurnVerdict
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutorforge.dialogues.store import Store
 from tutorforge.errors import BadInput
+from tutorforge.storage.store import Store
 
 # Child tables of `dialogues` copied as they are (in their insertion order).
 _CHILDREN = ("turns", "drafts", "generator_labels")

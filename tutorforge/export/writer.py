@@ -8,22 +8,22 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutorforge.dialogues.export_records import (
+from tutorforge.dialogues.processes import forkserver_context
+from tutorforge.errors import BadInput
+from tutorforge.export.jsonl_file import DATASETS_CHUNK, AtomicJsonl, JsonlLines, JsonlPart
+from tutorforge.export.records import (
     Context,
     dpo_records,
     openai_records,
     raw_records,
     sharegpt_records,
 )
-from tutorforge.dialogues.jsonl_file import DATASETS_CHUNK, AtomicJsonl, JsonlLines, JsonlPart
-from tutorforge.dialogues.processes import forkserver_context
-from tutorforge.dialogues.record import DialogueRecord
-from tutorforge.dialogues.store import INCLUDE, Store
-from tutorforge.errors import BadInput
 from tutorforge.outputs import check_output
 from tutorforge.personas.loader import load_registry
 from tutorforge.personas.schema import TeacherPersona
 from tutorforge.review.trail import apply_edits, current_edits
+from tutorforge.storage.record import DialogueRecord
+from tutorforge.storage.store import INCLUDE, Store
 
 Formatter = Callable[[DialogueRecord, Context], Iterator[dict]]
 
@@ -94,7 +94,7 @@ def export(
             _write_range(store, sink, shared, include, run_id, None, None, on_record)
             return sink.count
         part = sink.part_path()
-        pool = forkserver_context("tutorforge.dialogues.export").Pool(1)
+        pool = forkserver_context("tutorforge.export.writer").Pool(1)
         try:
             later = pool.apply_async(_write_part, (store.path, part, shared, include, run_id, cut))
             pool.close()
@@ -112,7 +112,7 @@ def export(
 
 def _sink(fmt: str, out: Path, head_bytes: int) -> AtomicJsonl:
     if fmt in PARQUET:
-        from tutorforge.dialogues.parquet_file import AtomicParquet  # pyarrow only when asked for
+        from tutorforge.export.parquet_file import AtomicParquet  # pyarrow only when asked for
 
         return AtomicParquet(out)
     return AtomicJsonl(out, head_bytes)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 from tutorforge import __version__
-from tutorforge.dialogues.record import DialogueRecord, Turn
-from tutorforge.dialogues.store import CALL_SPEC
 from tutorforge.personas.schema import TeacherPersona
 from tutorforge.problems.model import Problem
 from tutorforge.review.trail import TurnEdit, verify_context
+from tutorforge.storage.record import DialogueRecord, Turn
+from tutorforge.storage.store import CALL_SPEC
 from tutorforge.verifiers.types import PriorTurn, Status
 
 ROLES = ("teacher", "student", "critic")

@@ -1,0 +1,1 @@
+"""Export: stored dialogues as training records (JSONL, Parquet), written atomically."""

@@ -1,0 +1,1 @@
+"""The SQLite store: schema, migrations, every query, merging corpora."""
